@@ -1,0 +1,1 @@
+"""Backends: SQLite over aiosqlite, PostgreSQL over asyncpg."""
