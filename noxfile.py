@@ -30,3 +30,14 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and the examples."""
     session.install("-e", ".[test,dev]")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the raw drivers and SQLAlchemy (report: benchmarks/results/latest.md).
+
+    SQLAlchemy is installed here only, to compare against; aorm never depends on it.
+    Options go after ``--``, e.g. ``nox -s bench -- --scale 0.05 --repeat 1``.
+    """
+    session.install("-e", ".", "sqlalchemy[asyncio]", "greenlet")
+    session.run("python", "benchmarks/run.py", *session.posargs)
