@@ -47,9 +47,17 @@ class Compiled:
     returns_rows: bool = True
     #: True for INSERT/UPDATE/DELETE and DDL (they take the SQLite write lock).
     is_write: bool = False
+    #: An INSERT without values: parameters given at execution are its row(s), which
+    #: need ``SQLCompiler.compile_insert_batches``; binding them here is refused.
+    params_as_rows: bool = False
 
     def bind(self, literals: Sequence[Any], params: Mapping[str, Any] | None) -> list[Any]:
         """Positional driver arguments for one execution."""
+        if self.params_as_rows and params:
+            raise ArgumentError(
+                "the parameters of an INSERT without values() are its rows: pass a list of "
+                "rows ([params]), or set the values with insert(...).values(...)"
+            )
         args: list[Any] = []
         append = args.append
         for slot in self.slots:

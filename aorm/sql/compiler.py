@@ -1,4 +1,10 @@
-"""The base SQL compiler; each dialect subclasses it for its flavour."""
+"""The base SQL compiler; each dialect subclasses it for its flavour.
+
+``SQLCompiler(dialect).compile(statement)`` turns any statement (``text()``,
+SELECT, INSERT, UPDATE, DELETE, DDL) into :class:`~aorm.sql.compiled.Compiled`
+SQL. The dialect compilers (``aorm/dialects/_sqlite_compiler.py``,
+``_postgresql_compiler.py``) override the hooks where the SQL differs.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,13 @@ from typing import Any
 
 from aorm.exc import CompileError
 from aorm.sql.compiled import BindSlot, Compiled, DialectInfo
+from aorm.sql.compiler_base import CompileState
+from aorm.sql.ddl import DDLElement
+from aorm.sql.ddl_compiler import DDLCompiler
+from aorm.sql.dml import DMLStatement, Insert
+from aorm.sql.elements import ColumnElement
+from aorm.sql.select_base import CompoundSelect, SelectBase
+from aorm.sql.statement import Executable
 from aorm.sql.text import TextClause
 
 __all__ = ["SQLCompiler"]
@@ -16,17 +29,71 @@ _WRITE_VERBS = frozenset(
 )
 
 
-class SQLCompiler:
+class SQLCompiler(DDLCompiler):
     """Turns a statement into :class:`Compiled` SQL for one dialect."""
 
     def __init__(self, dialect: DialectInfo) -> None:
-        self.dialect = dialect
+        super().__init__(dialect)
 
     def compile(self, statement: Any) -> Compiled:
         """Compile *statement*; raises :class:`~aorm.exc.CompileError` for unknown kinds."""
         if isinstance(statement, TextClause):
             return self.compile_text(statement)
+        if isinstance(statement, DDLElement):
+            return self._compile_ddl(statement)
+        if isinstance(statement, Executable):
+            return self._compile_statement(statement)
         raise CompileError(f"cannot compile {type(statement).__name__!s} objects")
+
+    def _compile_statement(self, statement: Executable) -> Compiled:
+        _, binds, _ = statement._key_parts()
+        previous = self._state
+        self._state = CompileState({id(b): i for i, b in enumerate(binds)})
+        try:
+            body = self.process(statement)
+            sql = self.with_prefix() + body
+            if isinstance(statement, SelectBase):
+                info = self.select_result_info(statement)
+                return self.finish(sql, **info, **self.select_flags(statement))
+            if isinstance(statement, DMLStatement):
+                returning = statement._returning
+                return self.finish(
+                    sql,
+                    **self.returning_info(returning),
+                    returns_rows=bool(returning),
+                    is_write=True,
+                    params_as_rows=isinstance(statement, Insert) and statement.takes_rows,
+                )
+            raise CompileError(f"cannot compile {type(statement).__name__} objects")
+        finally:
+            self._state = previous
+
+    def select_result_info(self, select: SelectBase) -> dict[str, Any]:
+        """``result_keys`` / ``result_processors`` of a SELECT's result columns."""
+        first: Any = select
+        while isinstance(first, CompoundSelect):  # the first member names the columns
+            first = first.selects[0]
+        columns = first._columns
+        if not all(isinstance(c, ColumnElement) for c in columns):
+            return {}
+        exported = select._exported_columns()
+        return {
+            "result_keys": tuple(k for k, _ in exported),
+            "result_processors": tuple(self.result_processor(c) for _, c in exported),
+        }
+
+    def select_flags(self, select: SelectBase) -> dict[str, Any]:
+        """``returns_rows`` / ``is_write`` of a SELECT (dialects may mark locking reads)."""
+        return {"returns_rows": True, "is_write": False}
+
+    def _compile_ddl(self, statement: DDLElement) -> Compiled:
+        previous = self._state
+        self._state = CompileState({}, literal_binds=True)
+        try:
+            sql = self.process(statement)
+            return self.finish(sql, returns_rows=False, is_write=True)
+        finally:
+            self._state = previous
 
     def compile_text(self, clause: TextClause) -> Compiled:
         """Compile a ``text()`` clause: each ``:name`` becomes a positional placeholder."""

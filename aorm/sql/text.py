@@ -6,6 +6,9 @@ import re
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from aorm.sql.cache_key import KeyContext
+from aorm.sql.elements import ClauseElement
+
 __all__ = ["TextClause", "text"]
 
 # A ``:name`` parameter. Quoted strings and identifiers are matched first so
@@ -22,10 +25,15 @@ _TOKEN = re.compile(
 )
 
 
-class TextClause:
-    """A SQL string run as written, except that ``:name`` becomes a bound parameter."""
+class TextClause(ClauseElement):
+    """A SQL string run as written, except that ``:name`` becomes a bound parameter.
+
+    Runs as a statement of its own, or stands inside another statement (a
+    WHERE criterion, a selected column, a server default).
+    """
 
     __slots__ = ("_pieces", "param_names", "text")
+    __visit_name__ = "text"
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -54,6 +62,9 @@ class TextClause:
 
     def _cache_key(self) -> tuple[Hashable, Sequence[Any]]:
         return ("text", self.text), ()
+
+    def _gen_key(self, ctx: KeyContext) -> Hashable:
+        return ("text", self.text)
 
     def __repr__(self) -> str:
         return f"text({self.text!r})"
