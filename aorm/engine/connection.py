@@ -1,0 +1,582 @@
+"""``Connection``: one pooled database connection, its transactions and statements.
+
+"Commit as you go": the first statement on a connection begins a transaction
+by itself; ``commit()`` / ``rollback()`` end it; closing the connection
+without committing rolls it back. ``begin()`` begins one explicitly (only
+when none is open), ``begin_nested()`` sets a savepoint.
+
+Faults and cancellation: a driver connection that dies, or whose state became
+unknown because the task was cancelled while a call was in flight, is
+invalidated at once: closed, its pool slot freed, and the open transaction
+marked inactive (``rollback()`` clears it; the next statement checks out a
+fresh connection). Every cleanup path runs shielded, so a cancelled task
+still hands its connection back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+from collections.abc import AsyncIterator, Awaitable, Generator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, final
+
+from aorm._concurrency import shielded
+from aorm.dialects.base import Dialect, DialectConnection, DialectCursor
+from aorm.engine._params import add_counts, is_many, single
+from aorm.engine.async_result import AsyncResult, AsyncScalarResult
+from aorm.engine.result import Result, ScalarResult
+from aorm.engine.transaction import Transaction, TransactionState
+from aorm.exc import (
+    ArgumentError,
+    ConcurrentUseError,
+    InvalidStateError,
+    ResourceClosedError,
+)
+from aorm.sql.compiled import Compiled
+
+if TYPE_CHECKING:
+    from aorm.engine.engine import Engine
+
+__all__ = ["Connection", "ConnectionState"]
+
+logger = logging.getLogger("aorm.engine")
+
+ResultT = TypeVar("ResultT")
+
+#: Rows fetched per round trip by ``stream()`` unless told otherwise.
+DEFAULT_CHUNK_SIZE = 1000
+
+
+class ConnectionState(enum.Enum):
+    """Where a :class:`Connection` is in its lifecycle."""
+
+    #: Made by ``engine.connect()``; nothing checked out until awaited or entered.
+    NEW = "new"
+    #: Usable; holds a pooled driver connection (or takes a fresh one after invalidation).
+    OPEN = "open"
+    #: Closed: its driver connection went back to the pool; only ``close()`` works.
+    CLOSED = "closed"
+
+
+@final
+class Connection:
+    """A database connection checked out of an engine's pool.
+
+    Use ``async with engine.connect() as conn`` (or ``conn = await
+    engine.connect()`` and, without fail, ``await conn.close()``). One task
+    at a time: a second task calling in while an operation is in flight gets
+    :class:`~aorm.exc.ConcurrentUseError`.
+    """
+
+    __slots__ = (
+        "_busy",
+        "_dconn",
+        "_nested",
+        "_pool",
+        "_raw",
+        "_root",
+        "_streams",
+        "engine",
+        "invalidated",
+        "state",
+    )
+
+    def __init__(self, engine: Engine) -> None:
+        #: The engine this connection came from.
+        self.engine = engine
+        self.state = ConnectionState.NEW
+        #: True once the driver connection was lost (dead, or interrupted mid-call),
+        #: until the next statement checks out a new one.
+        self.invalidated = False
+        self._pool: Any = None
+        self._raw: Any = None
+        self._dconn: DialectConnection | None = None
+        self._root: Transaction | None = None
+        self._nested: list[Transaction] = []
+        self._streams: list[AsyncResult] = []
+        self._busy = False
+
+    # -- lifecycle -------------------------------------------------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        """The engine's dialect."""
+        return self.engine.dialect
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection was closed."""
+        return self.state is ConnectionState.CLOSED
+
+    @property
+    def driver_connection(self) -> Any:
+        """The driver's own connection object now held (None if none is held)."""
+        return self._raw
+
+    async def start(self) -> Connection:
+        """Check a driver connection out of the pool (what ``await`` and ``async with`` do)."""
+        if self.state is not ConnectionState.NEW:
+            raise InvalidStateError(
+                f"this connection was already started (it is {self.state.value})"
+            )
+        await self._checkout()
+        self.state = ConnectionState.OPEN
+        return self
+
+    def __await__(self) -> Generator[Any, None, Connection]:
+        return self.start().__await__()
+
+    async def __aenter__(self) -> Connection:
+        if self.state is ConnectionState.NEW:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Roll back what is open and give the driver connection back; idempotent.
+
+        Called while another task is mid-operation on this connection, it
+        returns at once and that operation hands the connection back when it
+        ends.
+        """
+        if self.state is ConnectionState.CLOSED:
+            return
+        self.state = ConnectionState.CLOSED
+        if self._busy:
+            # Another task is mid-operation: it hands the connection back when
+            # that ends, so nothing leaks and nobody waits here.
+            return
+        await shielded(self._give_back())
+
+    async def invalidate(self) -> None:
+        """Throw the driver connection away (slot freed); the open transaction becomes inactive."""
+        async with self._operation():
+            self._check_open()
+            await shielded(self._invalidate_now())
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.state.value} {self.engine.url}>"
+
+    # -- transactions ----------------------------------------------------------
+
+    def begin(self) -> Transaction:
+        """A new transaction; start it with ``await`` or ``async with``.
+
+        Raises :class:`~aorm.exc.InvalidStateError` (when started) if a
+        transaction is already open, including one a statement began.
+        """
+        return Transaction(self, nested=False)
+
+    def begin_nested(self) -> Transaction:
+        """A savepoint (begins a transaction first if none is open); await it or use async with."""
+        return Transaction(self, nested=True)
+
+    def _begin_immediate(self) -> Transaction:
+        """A transaction that takes the backend's write lock at once (``engine.begin()``)."""
+        return Transaction(self, nested=False, immediate=True)
+
+    def in_transaction(self) -> bool:
+        """True while a transaction is open (begun or autobegun)."""
+        return self._root is not None
+
+    def in_nested_transaction(self) -> bool:
+        """True while a savepoint is open."""
+        return bool(self._nested)
+
+    def get_transaction(self) -> Transaction | None:
+        """The open transaction, if any."""
+        return self._root
+
+    def get_nested_transaction(self) -> Transaction | None:
+        """The innermost open savepoint, if any."""
+        return self._nested[-1] if self._nested else None
+
+    async def commit(self) -> None:
+        """Commit the open transaction (with its savepoints); a no-op if none is open."""
+        if self._root is not None:
+            await self._root.commit()
+
+    async def rollback(self) -> None:
+        """Roll back the open transaction; a no-op if none is open."""
+        if self._root is not None:
+            await self._root.rollback()
+
+    async def _start_transaction(self, tx: Transaction, *, immediate: bool) -> None:
+        async with self._operation():
+            self._check_open()
+            if tx.nested:
+                await self._open_savepoint(tx)
+                return
+            if self._root is not None:
+                raise InvalidStateError(
+                    "a transaction is already open on this connection"
+                    + (" (a statement began it)" if self._root.autobegun else "")
+                    + "; commit() or rollback() it first, or use begin_nested() for a savepoint"
+                )
+            dconn = await self._ready_connection()
+            self._log("BEGIN")
+            await self._call(dconn, dconn.begin(immediate=immediate))
+            tx.state = TransactionState.ACTIVE
+            self._root = tx
+
+    async def _autobegin(self, dconn: DialectConnection) -> None:
+        tx = Transaction(self, nested=False, autobegun=True)
+        self._log("BEGIN (implicit)")
+        await self._call(dconn, dconn.begin())
+        tx.state = TransactionState.ACTIVE
+        self._root = tx
+
+    async def _open_savepoint(self, tx: Transaction) -> None:
+        dconn = await self._ready_connection()
+        if self._root is None:
+            await self._autobegin(dconn)
+        name = dconn.new_savepoint_name()
+        self._log(f"SAVEPOINT {name}")
+        await self._call(dconn, dconn.savepoint(name))
+        tx.savepoint = name
+        tx.state = TransactionState.ACTIVE
+        self._nested.append(tx)
+
+    async def _end_transaction(self, tx: Transaction, *, commit: bool) -> None:
+        async with self._operation():
+            if tx.nested:
+                await self._end_savepoint(tx, commit=commit)
+            else:
+                await self._end_root(tx, commit=commit)
+
+    async def _end_root(self, tx: Transaction, *, commit: bool) -> None:
+        if tx is not self._root:
+            raise InvalidStateError("this transaction is no longer the connection's transaction")
+        dconn = self._dconn
+        if dconn is None:
+            # Its connection is gone, and the server undid its work with it.
+            self._finish_root(TransactionState.ROLLED_BACK)
+            return
+        await self._close_streams()
+        if commit:
+            self._log("COMMIT")
+            try:
+                await self._call(dconn, dconn.commit())
+            except BaseException:
+                if self._root is tx:
+                    tx.state = TransactionState.INACTIVE
+                    for savepoint in self._nested:
+                        savepoint.state = TransactionState.INACTIVE
+                raise
+            self._finish_root(TransactionState.COMMITTED)
+        else:
+            self._log("ROLLBACK")
+            try:
+                await self._call(dconn, dconn.rollback())
+            finally:
+                self._finish_root(TransactionState.ROLLED_BACK)
+
+    def _finish_root(self, state: TransactionState) -> None:
+        for savepoint in self._nested:
+            savepoint.state = state
+        self._nested = []
+        if self._root is not None:
+            self._root.state = state
+        self._root = None
+
+    async def _end_savepoint(self, tx: Transaction, *, commit: bool) -> None:
+        if tx not in self._nested:
+            raise InvalidStateError("this savepoint is no longer open on the connection")
+        depth = self._nested.index(tx)
+        state = TransactionState.COMMITTED if commit else TransactionState.ROLLED_BACK
+        dconn = self._dconn
+        if tx.state is TransactionState.INACTIVE or dconn is None:
+            self._drop_savepoints(depth, TransactionState.ROLLED_BACK)
+            return
+        name = tx.savepoint
+        assert name is not None
+        if commit:
+            self._log(f"RELEASE SAVEPOINT {name}")
+            await self._call(dconn, dconn.release_savepoint(name))
+        else:
+            self._log(f"ROLLBACK TO SAVEPOINT {name}")
+            await self._call(dconn, dconn.rollback_to_savepoint(name))
+        self._drop_savepoints(depth, state)
+
+    def _drop_savepoints(self, depth: int, state: TransactionState) -> None:
+        for savepoint in self._nested[depth:]:
+            savepoint.state = state
+        del self._nested[depth:]
+
+    # -- statements ------------------------------------------------------------
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result:
+        """Run *statement* (``text()`` or a statement object) and fetch all its rows.
+
+        *parameters* is a mapping for one execution, or a list of mappings to
+        run it once per mapping (an INSERT becomes multi-row batches).
+        """
+        async with self._operation():
+            self._check_open()
+            if is_many(parameters):
+                return await self._execute_many(statement, list(parameters))
+            compiled, literals = self.dialect.compile(statement)
+            if compiled.params_as_rows and parameters:
+                # An INSERT without values(): its parameters are its one row.
+                return await self._execute_many(statement, [parameters])
+            args = compiled.bind(literals, single(parameters))
+            dconn = await self._statement_connection()
+            self._before_execute(compiled.sql, args)
+            outcome = await self._call(dconn, dconn.execute(compiled, args))
+            keys = compiled.result_keys if compiled.result_keys is not None else outcome.keys
+            return Result(
+                keys,
+                outcome.rows,
+                rowcount=outcome.rowcount,
+                returns_rows=outcome.returns_rows,
+                processors=compiled.result_processors,
+            )
+
+    async def _execute_many(self, statement: Any, rows: list[Mapping[str, Any]]) -> Result:
+        if not rows:
+            raise ArgumentError("execute() got an empty list of parameter sets")
+        dialect = self.dialect
+        compiled, literals = dialect.compile(statement)
+        batches = dialect.compile_many(statement, compiled, rows)
+        if batches is not None:
+            dconn = await self._statement_connection()
+            all_rows: list[tuple[Any, ...]] = []
+            keys: Sequence[str] = ()
+            processors = None
+            returns_rows = False
+            rowcount = 0
+            for compiled, args in batches:
+                self._before_execute(compiled.sql, args)
+                outcome = await self._call(dconn, dconn.execute(compiled, args))
+                all_rows.extend(outcome.rows)
+                keys = compiled.result_keys if compiled.result_keys is not None else outcome.keys
+                processors = compiled.result_processors
+                returns_rows = outcome.returns_rows
+                rowcount = add_counts(rowcount, outcome.rowcount)
+            return Result(
+                keys, all_rows, rowcount=rowcount, returns_rows=returns_rows, processors=processors
+            )
+        args_list = [compiled.bind(literals, row) for row in rows]
+        dconn = await self._statement_connection()
+        if compiled.returns_rows:
+            # Drivers drop the rows of executemany: run each set on its own.
+            return await self._execute_each(dconn, compiled, args_list)
+        self._before_execute(compiled.sql, args_list)
+        rowcount = await self._call(dconn, dconn.executemany(compiled, args_list))
+        return Result((), [], rowcount=rowcount, returns_rows=False)
+
+    async def _execute_each(
+        self, dconn: DialectConnection, compiled: Compiled, args_list: list[list[Any]]
+    ) -> Result:
+        all_rows: list[tuple[Any, ...]] = []
+        keys: Sequence[str] = compiled.result_keys or ()
+        rowcount = 0
+        for args in args_list:
+            self._before_execute(compiled.sql, args)
+            outcome = await self._call(dconn, dconn.execute(compiled, args))
+            all_rows.extend(outcome.rows)
+            keys = compiled.result_keys if compiled.result_keys is not None else outcome.keys
+            rowcount = add_counts(rowcount, outcome.rowcount)
+        return Result(keys, all_rows, rowcount=rowcount, processors=compiled.result_processors)
+
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        """The first column of the first row of *statement*, or None."""
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def scalars(self, statement: Any, parameters: Any = None) -> ScalarResult:
+        """The first column of every row of *statement*."""
+        return (await self.execute(statement, parameters)).scalars()
+
+    async def stream(
+        self, statement: Any, parameters: Any = None, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> AsyncResult:
+        """Run *statement* and read its rows *chunk_size* at a time as they are iterated.
+
+        On PostgreSQL this is a server-side cursor in the connection's
+        transaction (begun if none is open), so the rows must be read before
+        that transaction ends; ending it closes the result.
+        """
+        if chunk_size < 1:
+            raise ArgumentError(f"chunk_size must be at least 1, got {chunk_size!r}")
+        async with self._operation():
+            self._check_open()
+            compiled, literals = self.dialect.compile(statement)
+            args = compiled.bind(literals, single(parameters))
+            dconn = await self._statement_connection()
+            self._before_execute(compiled.sql, args)
+            cursor = await self._call(dconn, dconn.open_cursor(compiled, args, chunk_size))
+            keys = compiled.result_keys if compiled.result_keys is not None else cursor.keys
+            result = AsyncResult(
+                keys,
+                lambda size: self._fetch_chunk(dconn, cursor, size),
+                lambda: self._close_cursor(dconn, cursor),
+                chunk_size=chunk_size,
+                processors=compiled.result_processors,
+            )
+            self._streams.append(result)
+            return result
+
+    async def stream_scalars(
+        self, statement: Any, parameters: Any = None, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> AsyncScalarResult:
+        """The first column of each streamed row (see :meth:`stream`)."""
+        return (await self.stream(statement, parameters, chunk_size=chunk_size)).scalars()
+
+    async def _fetch_chunk(
+        self, dconn: DialectConnection, cursor: DialectCursor, size: int
+    ) -> list[tuple[Any, ...]]:
+        async with self._operation():
+            self._check_open()
+            if dconn is not self._dconn:
+                raise ResourceClosedError(
+                    "the connection under this streamed result was lost; run the statement again"
+                )
+            return await self._call(dconn, cursor.fetchmany(size))
+
+    async def _close_cursor(self, dconn: DialectConnection, cursor: DialectCursor) -> None:
+        self._streams = [s for s in self._streams if not s.closed]
+        if dconn is self._dconn and not dconn.broken:
+            await self._call(dconn, cursor.close())
+
+    async def _close_streams(self) -> None:
+        streams, self._streams = self._streams, []
+        for result in streams:
+            await result.close()
+
+    # -- internals -------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _operation(self) -> AsyncIterator[None]:
+        """Mark one operation in flight; a second one meanwhile is concurrent use."""
+        if self._busy:
+            raise ConcurrentUseError(
+                "this Connection is already running an operation (in another task); "
+                "a connection serves one task at a time"
+            )
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._busy = False
+            if self.state is ConnectionState.CLOSED and self._dconn is not None:
+                # close() was called meanwhile (from another task): hand back now.
+                await shielded(self._give_back())
+
+    def _check_open(self) -> None:
+        if self.state is ConnectionState.OPEN:
+            return
+        if self.state is ConnectionState.CLOSED:
+            raise ResourceClosedError(
+                "this Connection is closed; open a new one with engine.connect()"
+            )
+        raise InvalidStateError(
+            "this Connection was not started; use `async with engine.connect() as conn`"
+        )
+
+    async def _checkout(self) -> DialectConnection:
+        pool = self.engine.pool
+        raw = await pool.acquire()
+        self._pool, self._raw = pool, raw
+        self._dconn = self.dialect.wrap(raw)
+        self.invalidated = False
+        return self._dconn
+
+    async def _ready_connection(self) -> DialectConnection:
+        """The driver connection, checked out afresh after an invalidation."""
+        if self._dconn is not None:
+            return self._dconn
+        if self._root is not None:
+            raise InvalidStateError(
+                "this Connection was invalidated (its driver connection died) inside a "
+                "transaction; call rollback() before using it again"
+            )
+        return await self._checkout()
+
+    async def _statement_connection(self) -> DialectConnection:
+        """The driver connection, with a transaction begun if none is open."""
+        dconn = await self._ready_connection()
+        if self._root is None:
+            await self._autobegin(dconn)
+        return dconn
+
+    async def _call(self, dconn: DialectConnection, aw: Awaitable[ResultT]) -> ResultT:
+        """Await a driver call; if it left the connection broken, invalidate it."""
+        try:
+            return await aw
+        except BaseException:
+            if dconn.broken and dconn is self._dconn:
+                await shielded(self._invalidate_now())
+            raise
+
+    async def _invalidate_now(self) -> None:
+        dconn, raw, pool = self._dconn, self._raw, self._pool
+        self._dconn = self._raw = None
+        self.invalidated = True
+        for result in self._streams:
+            result._stream.closed = True
+        self._streams = []
+        if self._root is not None:
+            self._root.state = TransactionState.INACTIVE
+        for savepoint in self._nested:
+            savepoint.state = TransactionState.INACTIVE
+        if dconn is None:
+            return
+        await self._hand_back_broken(dconn, raw, pool)
+
+    async def _give_back(self) -> None:
+        """Return the driver connection: rolled back and reusable, or invalidated."""
+        if self._root is not None:
+            self._finish_root(TransactionState.ROLLED_BACK)
+        dconn = self._dconn
+        if dconn is None:
+            self._streams = []
+            return
+        if not dconn.broken:
+            try:
+                await self._close_streams()
+                await dconn.finish()
+            except Exception:
+                logger.warning(
+                    "%s: could not roll back a connection on close; discarding it",
+                    self.engine,
+                    exc_info=True,
+                )
+                dconn.broken = True
+        if self._dconn is None:
+            # Invalidated on the way (a cursor close found it dead).
+            return
+        raw, pool = self._raw, self._pool
+        self._dconn = self._raw = None
+        if dconn.broken:
+            await self._hand_back_broken(dconn, raw, pool)
+        else:
+            await pool.release(raw)
+
+    async def _hand_back_broken(self, dconn: DialectConnection, raw: Any, pool: Any) -> None:
+        """Give back a connection found dead or interrupted: recovered, or closed and replaced."""
+        if await dconn.recover():
+            await pool.release(raw)
+            return
+        logger.warning("%s: invalidating a dead or interrupted connection", self.engine)
+        await dconn.discard()
+        await pool.invalidate(raw)
+
+    def _before_execute(self, sql: str, params: Any) -> None:
+        engine = self.engine
+        if engine.echo:
+            logger.info("%s\n[parameters: %r]", sql, params)
+        for listener in engine._listeners["before_execute"]:
+            listener(sql, params)
+
+    def _log(self, message: str) -> None:
+        if self.engine.echo:
+            logger.info("%s", message)

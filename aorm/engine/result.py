@@ -1,0 +1,275 @@
+"""``Result``: the rows of one execution, fetched in full, consumed once.
+
+``Result`` hands out :class:`~aorm.engine.row.Row` objects; ``scalars()`` and
+``mappings()`` are views on the same rows (consuming one consumes the other).
+``first()``, ``one()``, ``one_or_none()``, ``scalar()``, ``scalar_one()`` and
+``scalar_one_or_none()`` close the result; ``all()`` and iteration exhaust it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any, Generic, Self, TypeVar
+
+from aorm.engine.row import Row, RowKeys, RowMapping
+from aorm.exc import MultipleResultsFound, NoResultFound, ResourceClosedError
+from aorm.sql.compiled import Processor
+
+__all__ = [
+    "MappingResult",
+    "Result",
+    "ScalarResult",
+    "apply_processors",
+    "no_rows_message",
+]
+
+OutT = TypeVar("OutT")
+
+#: Turns one output (row, scalar or mapping) into what ``unique()`` compares.
+UniqueKey = Callable[[Any], Hashable]
+
+
+def apply_processors(
+    rows: list[tuple[Any, ...]], processors: Sequence[Processor | None] | None
+) -> list[tuple[Any, ...]]:
+    """*rows* with each column's result processor applied (the same list if there are none).
+
+    NULL stays ``None`` without calling the processor.
+    """
+    if not processors or all(p is None for p in processors):
+        return rows
+    width = max(len(processors), len(rows[0]) if rows else 0)
+    padded = tuple(processors) + (None,) * (width - len(processors))
+    return [
+        tuple(
+            value if p is None or value is None else p(value)
+            for value, p in zip(row, padded, strict=False)
+        )
+        for row in rows
+    ]
+
+
+def no_rows_message(rowcount: int) -> str:
+    """The error text for asking rows of a statement that returns none."""
+    return (
+        "this result does not return rows (the statement was not a query and had no "
+        f"RETURNING); its rowcount is {rowcount}"
+    )
+
+
+class _Buffer:
+    """The fetched rows of one execution and how far they have been read."""
+
+    __slots__ = ("closed", "meta", "pos", "returns_rows", "rowcount", "rows")
+
+    def __init__(
+        self, meta: RowKeys, rows: list[tuple[Any, ...]], rowcount: int, returns_rows: bool
+    ) -> None:
+        self.meta = meta
+        self.rows = rows
+        self.pos = 0
+        self.rowcount = rowcount
+        self.returns_rows = returns_rows
+        self.closed = False
+
+    def check(self) -> None:
+        if not self.returns_rows:
+            raise ResourceClosedError(no_rows_message(self.rowcount))
+        if self.closed:
+            raise ResourceClosedError(
+                "this result is closed (first(), one(), scalar() and friends close it); "
+                "fetch from a new execution"
+            )
+
+    def take(self, count: int | None) -> list[tuple[Any, ...]]:
+        self.check()
+        start = self.pos
+        stop = len(self.rows) if count is None else min(len(self.rows), start + count)
+        self.pos = stop
+        return self.rows[start:stop]
+
+    def close(self) -> None:
+        self.closed = True
+        self.rows = []
+        self.pos = 0
+
+
+class _View(Generic[OutT]):
+    """Fetching methods shared by ``Result``, ``ScalarResult`` and ``MappingResult``."""
+
+    __slots__ = ("_buffer", "_seen", "_unique_key")
+
+    def __init__(self, buffer: _Buffer) -> None:
+        self._buffer = buffer
+        self._unique_key: UniqueKey | None = None
+        self._seen: set[Hashable] = set()
+
+    def _make(self, raw: tuple[Any, ...]) -> OutT:
+        raise NotImplementedError
+
+    def _default_unique_key(self, item: OutT) -> Hashable:
+        return item if isinstance(item, Hashable) else repr(item)
+
+    def _take(self, count: int | None) -> list[OutT]:
+        if self._unique_key is None:
+            return [self._make(raw) for raw in self._buffer.take(count)]
+        out: list[OutT] = []
+        while count is None or len(out) < count:
+            batch = self._buffer.take(None if count is None else count - len(out))
+            if not batch:
+                break
+            for raw in batch:
+                item = self._make(raw)
+                key = self._unique_key(item)
+                if key not in self._seen:
+                    self._seen.add(key)
+                    out.append(item)
+        return out
+
+    def unique(self, strategy: UniqueKey | None = None) -> Self:
+        """Skip rows equal to one already returned (or with an equal ``strategy(row)``)."""
+        self._unique_key = strategy if strategy is not None else self._default_unique_key
+        return self
+
+    def all(self) -> list[OutT]:
+        """Every remaining row."""
+        return self._take(None)
+
+    def fetchall(self) -> list[OutT]:
+        """Every remaining row (same as :meth:`all`)."""
+        return self._take(None)
+
+    def fetchmany(self, size: int) -> list[OutT]:
+        """Up to *size* more rows."""
+        return self._take(size)
+
+    def fetchone(self) -> OutT | None:
+        """The next row, or None when there are no more."""
+        rows = self._take(1)
+        return rows[0] if rows else None
+
+    def partitions(self, size: int) -> Iterator[list[OutT]]:
+        """The remaining rows in lists of up to *size*."""
+        while chunk := self._take(size):
+            yield chunk
+
+    def __iter__(self) -> Iterator[OutT]:
+        while (rows := self._take(1)) != []:
+            yield rows[0]
+
+    def first(self) -> OutT | None:
+        """The first row or None; closes the result."""
+        rows = self._take(1)
+        self._buffer.close()
+        return rows[0] if rows else None
+
+    def one_or_none(self) -> OutT | None:
+        """The only row, or None; :class:`~aorm.exc.MultipleResultsFound` if several. Closes."""
+        rows = self._take(2)
+        self._buffer.close()
+        if len(rows) > 1:
+            raise MultipleResultsFound("one_or_none() found more than one row")
+        return rows[0] if rows else None
+
+    def one(self) -> OutT:
+        """The only row; raises NoResultFound if none, MultipleResultsFound if several."""
+        rows = self._take(2)
+        self._buffer.close()
+        if not rows:
+            raise NoResultFound("one() found no row")
+        if len(rows) > 1:
+            raise MultipleResultsFound("one() found more than one row")
+        return rows[0]
+
+
+class Result(_View[Row]):
+    """The rows of one execution as :class:`Row` objects, plus ``rowcount``."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        rowcount: int = -1,
+        returns_rows: bool = True,
+        processors: Sequence[Processor | None] | None = None,
+    ) -> None:
+        super().__init__(
+            _Buffer(RowKeys(keys), apply_processors(rows, processors), rowcount, returns_rows)
+        )
+
+    def _make(self, raw: tuple[Any, ...]) -> Row:
+        return Row(self._buffer.meta, raw)
+
+    @property
+    def rowcount(self) -> int:
+        """Rows affected by an INSERT/UPDATE/DELETE (returned by one with RETURNING); else -1."""
+        return self._buffer.rowcount
+
+    @property
+    def returns_rows(self) -> bool:
+        """False for statements that produce no rows (fetching from them raises)."""
+        return self._buffer.returns_rows
+
+    @property
+    def closed(self) -> bool:
+        """True once the result was closed."""
+        return self._buffer.closed
+
+    def keys(self) -> list[str]:
+        """The column names."""
+        return list(self._buffer.meta.keys)
+
+    def close(self) -> None:
+        """Discard the remaining rows; fetching afterwards raises ResourceClosedError."""
+        self._buffer.close()
+
+    def scalars(self, index: int = 0) -> ScalarResult:
+        """A view yielding column *index* of each row instead of rows."""
+        return ScalarResult(self._buffer, index)
+
+    def mappings(self) -> MappingResult:
+        """A view yielding each row as a read-only mapping."""
+        return MappingResult(self._buffer)
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None if there is no row; closes the result."""
+        row = self.first()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        """The first column of the only row; raises like :meth:`one`."""
+        return self.one()[0]
+
+    def scalar_one_or_none(self) -> Any:
+        """The first column of the only row, or None; raises like :meth:`one_or_none`."""
+        row = self.one_or_none()
+        return None if row is None else row[0]
+
+
+class ScalarResult(_View[Any]):
+    """One column of each row of a :class:`Result`."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, buffer: _Buffer, index: int) -> None:
+        super().__init__(buffer)
+        self._index = index
+
+    def _make(self, raw: tuple[Any, ...]) -> Any:
+        return raw[self._index]
+
+
+class MappingResult(_View[RowMapping]):
+    """Each row of a :class:`Result` as a read-only mapping of column name → value."""
+
+    __slots__ = ()
+
+    def _make(self, raw: tuple[Any, ...]) -> RowMapping:
+        return RowMapping(self._buffer.meta, raw)
+
+    def keys(self) -> list[str]:
+        """The column names."""
+        return list(self._buffer.meta.keys)
