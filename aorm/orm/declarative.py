@@ -1,0 +1,191 @@
+"""Declarative mapping: ``class User(Base): __tablename__ = "users"; id = Column(...)``.
+
+:class:`DeclarativeBase` is the root. A class that subclasses it directly is
+a new *declarative base* with its own ``metadata`` and class ``registry``
+(:class:`Base` is one, ready to use; :func:`declarative_base` makes more).
+Every subclass of a declarative base is mapped when the class statement
+runs, unless it says ``__abstract__ = True`` (then its columns are copied
+into each mapped subclass, like a mixin's).
+
+Mapped instances get a keyword constructor, a ``__setattr__`` that routes
+mapped attributes through their instrumentation (change reporting and
+back-reference sync), and a ``__repr__`` that shows only loaded values.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
+
+from aorm.exc import MappingError
+from aorm.orm.declarative_scan import map_class
+from aorm.orm.mapper import Mapper
+from aorm.orm.registry import Registry
+from aorm.sql.schema import MetaData, Table
+
+__all__ = ["Base", "DeclarativeBase", "declarative_base"]
+
+_value_repr = reprlib.Repr()
+_value_repr.maxstring = 40
+_value_repr.maxother = 40
+
+# How many non-key loaded columns __repr__ shows.
+_REPR_COLUMNS = 3
+
+
+class _ClassClauseElement:
+    """``Model.__clause_element__()`` is the model's table; instances do not have it."""
+
+    def __get__(self, instance: object | None, owner: type[Any]) -> Callable[[], Table]:
+        if instance is not None:
+            raise AttributeError("__clause_element__")
+        table = owner.__dict__.get("__table__")
+        if not isinstance(table, Table):
+            raise AttributeError("__clause_element__")
+        return lambda: table
+
+
+def _is_declarative_base(cls: type[Any]) -> bool:
+    return DeclarativeBase in cls.__bases__
+
+
+# Type checkers synthesize the keyword constructor from the ``Mapped[...]``
+# annotations (a parameter's type is what ``Mapped.__set__`` accepts). No field
+# specifiers are declared on purpose: for a declared specifier a type checker
+# makes every field without ``default=`` a *required* argument, while every
+# mapped attribute is optional at runtime (``User(name="x")`` without ``id``).
+# A class declared only with plain ``Column`` attributes keeps ``__init__(**kw)``.
+@dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=())
+class DeclarativeBase:
+    """The root of declarative mapping; subclass it directly to make a declarative base.
+
+    ``class Base(DeclarativeBase): pass`` gives a base with its own
+    ``Base.metadata`` (pass ``metadata = MetaData(...)`` in the body to
+    choose it) and ``Base.registry``. Classes derived from such a base with
+    a ``__tablename__`` (or ``__table__``) are mapped at once; ``__table_args__``
+    adds constraints and table options (``schema``, ``comment``);
+    ``__mapper_args__ = {"version_id_col": column}`` names a version counter.
+    """
+
+    metadata: ClassVar[MetaData]
+    registry: ClassVar[Registry]
+    __mapper__: ClassVar[Mapper[Any]]
+    __table__: ClassVar[Table]
+    _aorm_setters: ClassVar[dict[str, Callable[[Any, Any], None]]] = {}
+
+    if TYPE_CHECKING:
+
+        @classmethod
+        def __clause_element__(cls) -> Table: ...
+
+    else:
+        __clause_element__ = _ClassClauseElement()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if _is_declarative_base(cls):
+            metadata = cls.__dict__.get("metadata")
+            if metadata is None:
+                metadata = MetaData()
+            elif not isinstance(metadata, MetaData):
+                raise MappingError(f"{cls.__name__}.metadata must be a MetaData, not {metadata!r}")
+            cls.metadata = metadata
+            cls.registry = Registry(metadata)
+            cls._aorm_setters = {}
+            return
+        if cls.__dict__.get("__abstract__", False):
+            return
+        for base in cls.__mro__[1:]:
+            mapper = base.__dict__.get("__mapper__")
+            if isinstance(mapper, Mapper):
+                raise MappingError(
+                    f"{cls.__name__}: subclassing the mapped class {base.__name__} is not "
+                    "supported (mapped class inheritance); share columns through a mixin or "
+                    "an __abstract__ base instead"
+                )
+        skip = tuple(c for c in cls.__mro__ if _is_declarative_base(c) or c is DeclarativeBase)
+        map_class(cls, cls.registry, skip)
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Set mapped attributes (and settable properties) from keyword arguments.
+
+        Unset columns read as ``None`` and collections start empty; column
+        ``default=`` values are applied at flush. An unknown name raises
+        ``TypeError`` naming the class and the name.
+        """
+        cls = type(self)
+        mapper = cls.__dict__.get("__mapper__")
+        if not isinstance(mapper, Mapper):
+            raise TypeError(
+                f"{cls.__name__} is not mapped (a declarative base or an __abstract__ class) "
+                "and cannot be instantiated"
+            )
+        if not mapper.registry.configured:
+            mapper.registry.configure()
+        setters = mapper._setters
+        for key, value in kwargs.items():
+            setter = setters.get(key)
+            if setter is not None:
+                setter(self, value)
+            elif isinstance(getattr(cls, key, None), property):
+                object.__setattr__(self, key, value)
+            else:
+                raise TypeError(
+                    f"{cls.__name__}() got an unexpected keyword argument {key!r}; "
+                    f"{cls.__name__} maps {', '.join(mapper.attrs) or 'nothing'}"
+                )
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers: a __setattr__ would make them accept any
+        # attribute name.
+
+        def __setattr__(self, key: str, value: Any) -> None:
+            setter = type(self)._aorm_setters.get(key)
+            if setter is None:
+                object.__setattr__(self, key, value)
+            else:
+                setter(self, value)
+
+        def __delattr__(self, key: str) -> None:
+            if key in type(self)._aorm_setters:
+                raise AttributeError(
+                    f"cannot delete {type(self).__name__}.{key}: it is a mapped attribute; "
+                    "assign None (or an empty list) instead"
+                )
+            object.__delattr__(self, key)
+
+    def __repr__(self) -> str:
+        cls = type(self)
+        mapper = cls.__dict__.get("__mapper__")
+        if not isinstance(mapper, Mapper):
+            return object.__repr__(self)
+        values = self.__dict__
+        parts = [
+            f"{key}={_value_repr.repr(values[key])}" for key in mapper.pk_keys if key in values
+        ]
+        shown = 0
+        for key in mapper.column_keys:
+            if shown == _REPR_COLUMNS:
+                break
+            if key in values and key not in mapper.pk_keys:
+                parts.append(f"{key}={_value_repr.repr(values[key])}")
+                shown += 1
+        return f"<{cls.__name__} {' '.join(parts)}>" if parts else f"<{cls.__name__}>"
+
+
+class Base(DeclarativeBase):
+    """The default declarative base: ``class User(Base): ...``; tables in ``Base.metadata``."""
+
+
+def declarative_base(*, metadata: MetaData | None = None, name: str = "Base") -> Any:
+    """A new declarative base class with its own ``metadata`` (given or new) and registry.
+
+    Typed as ``Any`` so it can be subclassed where a type checker sees it;
+    for fully typed code write ``class Base(DeclarativeBase): pass`` instead.
+    """
+    namespace: dict[str, Any] = {
+        "__doc__": "A declarative base made by declarative_base().",
+        "metadata": metadata if metadata is not None else MetaData(),
+    }
+    return type(name, (DeclarativeBase,), namespace)
