@@ -512,6 +512,8 @@ class SQLiteDialect(Dialect):
 
         def setup(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA foreign_keys = ON").close()
+            # LIKE means the same on both backends: case-sensitive, as on PostgreSQL.
+            conn.execute("PRAGMA case_sensitive_like = ON").close()
             if not memory:
                 conn.execute("PRAGMA journal_mode = WAL").close()
 

@@ -229,3 +229,17 @@ async def test_order_by_nulls_first_and_last(engine: Engine) -> None:
         last = await conn.execute(select(c.id).order_by(c.age.desc().nulls_last(), c.id))
         assert first.scalars().all() == [3, 6, 2, 5, 1, 4]
         assert last.scalars().all() == [4, 1, 2, 5, 6, 3]
+
+
+async def test_like_and_contains_are_case_sensitive_on_both_backends(engine: Engine) -> None:
+    words = Table("words", MetaData(), Column("id", Integer, primary_key=True), Column("w", String))
+    await words.metadata.create_all(engine)
+    async with engine.begin() as conn:
+        await conn.execute(insert(words), [{"w": "Apple"}, {"w": "apple"}, {"w": "APPLE pie"}])
+        w = words.c.w
+        like = await conn.execute(select(w).where(w.like("app%")))
+        contains = await conn.execute(select(w).where(w.contains("PLE")))
+        ilike = await conn.execute(select(w).where(w.ilike("app%")).order_by(words.c.id))
+        assert like.scalars().all() == ["apple"]
+        assert contains.scalars().all() == ["APPLE pie"]
+        assert ilike.scalars().all() == ["Apple", "apple", "APPLE pie"]
