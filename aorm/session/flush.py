@@ -1,0 +1,152 @@
+"""Running a flush: collect the session's changes, send them, then mark the objects flushed.
+
+A flush is all-or-nothing for the objects. Everything it writes into them
+while statements run (generated keys, defaults, version counters) goes
+through a :class:`~aorm.session.persistence.FlushJournal`; only when every
+statement succeeded are the objects marked flushed (identity keys, identity
+map, change records). If anything fails — a constraint, a bad value, a lost
+connection, a cancellation — the journal is undone, the transaction is
+rolled back in the database, and the error is raised naming the table; the
+objects are exactly as they were before the flush.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aorm.exc import DBAPIError, InvalidStateError
+from aorm.orm.instrumentation import STATE_KEY
+from aorm.session.persistence import (
+    FlushJournal,
+    delete_rows,
+    insert_rows,
+    statements_for,
+    update_rows,
+)
+from aorm.session.unit_of_work import FlushPlan, build_flush_plan
+
+if TYPE_CHECKING:
+    from aorm.session.session import AsyncSession
+    from aorm.session.state import InstanceState
+    from aorm.session.transaction import SessionTransaction
+
+__all__ = ["flush_session", "has_changes"]
+
+
+def has_changes(session: AsyncSession) -> bool:
+    """True when the session has anything to flush."""
+    return bool(session._new or session._deleted or session._identity_map.has_held())
+
+
+def _collect(session: AsyncSession) -> FlushPlan:
+    inserts = list(session._new)
+    updates: list[InstanceState] = []
+    for obj in session._identity_map.held_strongly():
+        state: InstanceState = obj.__dict__[STATE_KEY]
+        if not state.marked_deleted and state.modified:
+            updates.append(state)
+    deletes = list(session._deleted)
+    return build_flush_plan(inserts, updates, deletes)
+
+
+async def flush_session(session: AsyncSession) -> None:
+    """Flush *session*'s pending changes (see the module docstring)."""
+    if session._flushing:
+        raise InvalidStateError(
+            "flush() was called while the session is already flushing (from an event listener?)"
+        )
+    if not has_changes(session):
+        return
+    session._flushing = True
+    try:
+        await session._events.fire("before_flush", session)
+        plan = _collect(session)
+        if plan.empty:
+            return
+        tx = session._ensure_transaction()
+        conn = await session._connection()
+        journal = FlushJournal()
+        filled: dict[InstanceState, tuple[str, ...]] = {}
+        doing = ""
+        try:
+            for actions in plan.saves:
+                mapper = actions.mapper
+                if actions.inserts:
+                    doing = f"INSERT of {mapper.class_.__name__} rows into {mapper.table.name!r}"
+                    keys = await insert_rows(conn, mapper, actions.inserts, journal)
+                    filled.update(zip(actions.inserts, keys, strict=True))
+                if actions.updates:
+                    doing = f"UPDATE of {mapper.class_.__name__} rows in {mapper.table.name!r}"
+                    await update_rows(conn, mapper, actions.updates, journal)
+            for actions in plan.deletes:
+                mapper = actions.mapper
+                doing = f"DELETE of {mapper.class_.__name__} rows from {mapper.table.name!r}"
+                await delete_rows(conn, mapper, actions.deletes)
+            doing = "the after_flush listeners"
+            await session._events.fire("after_flush", session)
+        except BaseException as error:
+            journal.undo()
+            _annotate(error, doing, plan)
+            await session._flush_failed(error)
+            raise
+        _finalize(session, tx, plan, filled)
+    finally:
+        session._flushing = False
+
+
+def _annotate(error: BaseException, doing: str, plan: FlushPlan) -> None:
+    """Name the table and operation in a database error raised by a flush."""
+    if not isinstance(error, DBAPIError) or not doing:
+        return
+    if error.table is None:
+        for actions in (*plan.saves, *plan.deletes):
+            if repr(actions.mapper.table.name) in doing:
+                error.table = actions.mapper.table.name
+                break
+    if error.args and isinstance(error.args[0], str):
+        error.args = (f"flush failed during the {doing}: {error.args[0]}", *error.args[1:])
+
+
+def _finalize(
+    session: AsyncSession,
+    tx: SessionTransaction,
+    plan: FlushPlan,
+    filled: dict[InstanceState, tuple[str, ...]],
+) -> None:
+    """Mark the flushed objects: keys, identity map, change records (no IO, cannot fail)."""
+    identity_map = session._identity_map
+    for actions in plan.saves:
+        mapper = actions.mapper
+        for state in actions.inserts:
+            obj = state.object
+            key = (mapper.class_, mapper.pk_getter(obj.__dict__))
+            state.key = key
+            state.generated_keys = filled.get(state, ())
+            state.reset_changes()
+            state.expired_attributes = frozenset()
+            session._new.pop(state, None)
+            identity_map.replace(key, obj)
+            tx.record_inserted(state)
+        stale = statements_for(mapper).sql_onupdate_keys
+        for state in actions.updates:
+            obj = state.object
+            old_key = state.key
+            assert old_key is not None
+            identity_map.release(old_key)
+            state.reset_changes()
+            if stale:
+                state.expire(stale)
+            new_key = (mapper.class_, mapper.pk_getter(obj.__dict__))
+            if new_key != old_key:
+                identity_map.discard(old_key, obj)
+                identity_map.replace(new_key, obj)
+                state.key = new_key
+            tx.record_updated(state)
+    for actions in plan.deletes:
+        for state in actions.deletes:
+            obj = state.object
+            state.flushed_deleted = True
+            if state.key is not None:
+                identity_map.discard(state.key, obj)
+            session._deleted.pop(state, None)
+            tx.record_deleted(state)

@@ -1,0 +1,162 @@
+"""The identity map: one object per ``(class, primary key)`` in a session.
+
+Clean objects are held *weakly*: a long session whose caller drops the
+objects it loaded does not grow. Objects with pending changes are held
+*strongly* as well, so an unflushed change is never lost to the garbage
+collector. ``len()`` counts the objects the map holds now.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, final
+
+from aorm.exc import InvalidStateError
+from aorm.orm.instrumentation import STATE_KEY
+
+if TYPE_CHECKING:
+    from aorm.session.state import InstanceState
+
+__all__ = ["IdentityKey", "IdentityMap", "identity_key"]
+
+#: ``(mapped class, primary key values)``.
+IdentityKey: TypeAlias = tuple[type[Any], tuple[Any, ...]]
+
+
+def identity_key(cls: type[Any], ident: tuple[Any, ...]) -> IdentityKey:
+    """The identity-map key of the *cls* row whose primary key is *ident*."""
+    return (cls, ident)
+
+
+def _remover(map_ref: weakref.ref[IdentityMap]) -> Callable[[weakref.KeyedRef[Any, Any]], None]:
+    # One callback per map, holding the map weakly: a dead object's entry
+    # goes away as the object does (if the entry is still that object's).
+    def remove(ref: weakref.KeyedRef[Any, Any]) -> None:
+        identity_map = map_ref()
+        if identity_map is not None:
+            refs = identity_map._refs
+            if refs.get(ref.key) is ref:
+                del refs[ref.key]
+
+    return remove
+
+
+@final
+class IdentityMap(Mapping[IdentityKey, Any]):
+    """Identity key → object, for the objects of one session (see the module docstring).
+
+    A read-only mapping for users; the session adds and removes entries.
+    """
+
+    __slots__ = ("__weakref__", "_refs", "_remove", "_strong")
+
+    def __init__(self) -> None:
+        # key -> weak reference to the object (the object's state shares it).
+        self._refs: dict[IdentityKey, weakref.KeyedRef[Any, Any]] = {}
+        self._remove = _remover(weakref.ref(self))
+        # Objects with pending changes, by key: kept alive until flushed.
+        self._strong: dict[IdentityKey, Any] = {}
+
+    # -- Mapping -----------------------------------------------------------
+
+    def __getitem__(self, key: IdentityKey) -> Any:
+        obj = self.get(key)
+        if obj is None:
+            raise KeyError(key)
+        return obj
+
+    def get(self, key: IdentityKey, default: Any = None) -> Any:
+        """The object under *key*, or *default*."""
+        ref = self._refs.get(key)
+        if ref is None:
+            return default
+        obj = ref()
+        return default if obj is None else obj
+
+    def __contains__(self, key: object) -> bool:
+        ref = self._refs.get(key)  # type: ignore[call-overload]
+        return ref is not None and ref() is not None
+
+    def __iter__(self) -> Iterator[IdentityKey]:
+        return iter([key for key, ref in list(self._refs.items()) if ref() is not None])
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def __repr__(self) -> str:
+        return f"<IdentityMap of {len(self)} objects>"
+
+    # -- what the session does ---------------------------------------------
+
+    def reference(self, key: IdentityKey, obj: Any) -> weakref.KeyedRef[Any, Any]:
+        """A weak reference to *obj* that removes its entry when *obj* dies (not stored yet)."""
+        return weakref.KeyedRef(obj, self._remove, key)
+
+    def get_state(self, key: IdentityKey) -> InstanceState | None:
+        """The state of the object under *key*, or None."""
+        obj = self.get(key)
+        if obj is None:
+            return None
+        state: InstanceState = obj.__dict__[STATE_KEY]
+        return state
+
+    def add(self, key: IdentityKey, obj: Any) -> None:
+        """Put *obj* under *key*; InvalidStateError if another object is already there."""
+        current = self.get(key)
+        if current is obj:
+            return
+        if current is not None:
+            raise InvalidStateError(
+                f"another {key[0].__name__} object with primary key {key[1]!r} is already in "
+                "this session; use session.merge(obj) to copy its state onto that one"
+            )
+        self._refs[key] = self.reference(key, obj)
+
+    def replace(self, key: IdentityKey, obj: Any) -> None:
+        """Put *obj* under *key*, taking the place of any other object there."""
+        current = self.get(key)
+        if current is obj:
+            return
+        if current is not None:
+            self._strong.pop(key, None)
+        self._refs[key] = self.reference(key, obj)
+
+    def discard(self, key: IdentityKey, obj: Any) -> None:
+        """Remove *obj* from under *key* (nothing if another object is there)."""
+        if obj is None:
+            return
+        if self.get(key) is obj:
+            del self._refs[key]
+        if self._strong.get(key) is obj:
+            del self._strong[key]
+
+    def hold(self, key: IdentityKey, obj: Any) -> None:
+        """Keep *obj* alive (it has pending changes)."""
+        self._strong[key] = obj
+
+    def release(self, key: IdentityKey) -> None:
+        """Hold the object under *key* weakly again."""
+        self._strong.pop(key, None)
+
+    def objects(self) -> list[Any]:
+        """Every object held now."""
+        found = [ref() for ref in list(self._refs.values())]
+        return [obj for obj in found if obj is not None]
+
+    def states(self) -> list[InstanceState]:
+        """The states of every object held now."""
+        return [obj.__dict__[STATE_KEY] for obj in self.objects()]
+
+    def has_held(self) -> bool:
+        """True when some object is held for its pending changes."""
+        return bool(self._strong)
+
+    def held_strongly(self) -> list[Any]:
+        """The objects held because they have pending changes."""
+        return list(self._strong.values())
+
+    def clear(self) -> None:
+        """Forget every object."""
+        self._refs.clear()
+        self._strong.clear()

@@ -1,0 +1,281 @@
+"""Rows into objects: hydration through the identity map.
+
+A new object is made with ``cls.__new__`` and its loaded values put into its
+``__dict__`` with one ``update()``: no ``__init__``, no descriptor call per
+attribute. A row whose key is already in the session's identity map returns
+the object there, keeping its unflushed changes; only its expired attributes
+are filled in from the row. The ``populate_existing`` execution option
+overwrites the loaded attributes of such objects instead (and discards their
+unflushed changes).
+
+:func:`entity_layout` reads what a SELECT returns per row (which columns
+belong to which mapped entity); a :class:`Hydrator` turns raw row tuples
+into rows of objects and plain values.
+"""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aorm.orm.instrumentation import STATE_KEY
+from aorm.orm.mapper import Mapper, is_mapped_class
+from aorm.session.state import InstanceState
+from aorm.sql.expressions import and_, bindparam
+from aorm.sql.select import Select, select
+
+if TYPE_CHECKING:
+    from aorm.session.identity import IdentityMap
+
+__all__ = ["EntitySlot", "Hydrator", "MapperLoading", "entity_layout", "loading_for"]
+
+
+class MapperLoading:
+    """What loading needs of one mapper, computed once: keys in column order, key positions."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        self.mapper = mapper
+        self.class_ = mapper.class_
+        #: Attribute keys in table-column order (the order ``select(Model)`` returns).
+        self.keys: tuple[str, ...] = tuple(mapper.column_to_key[c] for c in mapper.table.c)
+        self.width = len(self.keys)
+        self.position = {key: i for i, key in enumerate(self.keys)}
+        self.pk_positions: tuple[int, ...] = tuple(self.position[k] for k in mapper.pk_keys)
+        self._by_key: dict[Hashable, Select] = {}
+
+    def select_by_key(self, keys: tuple[str, ...] | None = None) -> Select:
+        """``SELECT <keys or the entity> WHERE pk = :pk_n`` (cached; parameters ``pk:<key>``)."""
+        stmt = self._by_key.get(keys)
+        if stmt is None:
+            mapper = self.mapper
+            criteria = [mapper.columns[k] == bindparam(f"pk:{k}") for k in mapper.pk_keys]
+            columns: Sequence[Any] = (
+                [self.class_] if keys is None else [mapper.columns[k] for k in keys]
+            )
+            stmt = select(*columns).where(and_(*criteria))
+            self._by_key[keys] = stmt
+        return stmt
+
+    def key_params(self, ident: tuple[Any, ...]) -> dict[str, Any]:
+        """The parameters of :meth:`select_by_key` for primary key *ident*."""
+        return {f"pk:{k}": v for k, v in zip(self.mapper.pk_keys, ident, strict=True)}
+
+
+_loading: weakref.WeakKeyDictionary[Mapper[Any], MapperLoading] = weakref.WeakKeyDictionary()
+
+
+def loading_for(mapper: Mapper[Any]) -> MapperLoading:
+    """The cached :class:`MapperLoading` of *mapper*."""
+    found = _loading.get(mapper)
+    if found is None:
+        found = _loading[mapper] = MapperLoading(mapper)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySlot:
+    """Where one selected item sits in a row: a mapped entity or a plain value."""
+
+    #: Offset of its first column in the row.
+    offset: int
+    #: How many columns it takes.
+    width: int
+    #: The entity's loading info; None for a plain value.
+    loading: MapperLoading | None
+    #: The key of this item in the result rows.
+    key: str
+
+
+def _width(entity: Any) -> int:
+    return len(select(entity).columns_clause)
+
+
+def entity_layout(statement: Any, keys: Sequence[str]) -> list[EntitySlot] | None:
+    """How *statement*'s rows split into entities and values, or None if it selects no entity.
+
+    *keys* are the result's column keys. None also when the columns do not
+    add up (a statement this layer does not understand is returned as plain rows).
+    """
+    entities = getattr(statement, "raw_entities", None)
+    if not entities or not any(is_mapped_class(e) for e in entities):
+        return None
+    slots: list[EntitySlot] = []
+    offset = 0
+    for entity in entities:
+        if is_mapped_class(entity):
+            mapper: Mapper[Any] = entity.__mapper__
+            mapper.configure()
+            loading = loading_for(mapper)
+            slots.append(EntitySlot(offset, loading.width, loading, entity.__name__))
+            offset += loading.width
+        else:
+            width = _width(entity)
+            for i in range(width):
+                key = keys[offset + i] if offset + i < len(keys) else f"col_{offset + i}"
+                slots.append(EntitySlot(offset + i, 1, None, key))
+            offset += width
+    if offset != len(keys):
+        return None
+    return slots
+
+
+#: Turns one entity's column values into its object (None for a NULL key).
+EntityLoader = Callable[[Sequence[Any]], Any]
+
+
+class Hydrator:
+    """Turns raw rows into objects (through one session's identity map)."""
+
+    __slots__ = ("_identity_map", "_loaders", "_populate_existing", "_session_ref")
+
+    def __init__(
+        self,
+        identity_map: IdentityMap,
+        session_ref: weakref.ref[Any],
+        *,
+        populate_existing: bool = False,
+    ) -> None:
+        self._identity_map = identity_map
+        self._session_ref = session_ref
+        self._populate_existing = populate_existing
+        self._loaders: dict[int, EntityLoader] = {}
+
+    def rows(
+        self, layout: Sequence[EntitySlot], raw_rows: Sequence[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        """The result rows: each entity's columns replaced by its object."""
+        # Making thousands of objects in one synchronous stretch (no other
+        # task runs meanwhile) would set off the cyclic collector again and
+        # again over the same young objects, which costs more than making
+        # them; it is paused for the stretch and runs once afterwards.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            return self._rows(layout, raw_rows)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _rows(
+        self, layout: Sequence[EntitySlot], raw_rows: Sequence[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        if len(layout) == 1 and layout[0].loading is not None:
+            load = self.loader(layout[0].loading)
+            return [(load(row),) for row in raw_rows]
+        parts = [
+            (slot.offset, slot.width, None if slot.loading is None else self.loader(slot.loading))
+            for slot in layout
+        ]
+        out: list[tuple[Any, ...]] = []
+        for row in raw_rows:
+            out.append(
+                tuple(
+                    [
+                        row[offset] if load is None else load(row[offset : offset + width])
+                        for offset, width, load in parts
+                    ]
+                )
+            )
+        return out
+
+    def entity(self, loading: MapperLoading, values: Sequence[Any]) -> Any:
+        """The object for one entity's column *values* (None when its key is NULL)."""
+        return self.loader(loading)(values)
+
+    def loader(self, loading: MapperLoading) -> EntityLoader:
+        """The function that makes (or finds) *loading*'s objects from their column values.
+
+        It is the hot path of every query: everything it needs is bound to
+        locals once, and a new object costs ``__new__``, one ``__dict__``
+        update, one weak reference (shared by the identity map and the
+        state) and the state itself.
+        """
+        found = self._loaders.get(id(loading))
+        if found is not None:
+            return found
+        identity_map = self._identity_map
+        refs = identity_map._refs
+        refs_get = refs.get
+        remove = identity_map._remove
+        keyed_ref = weakref.KeyedRef
+        cls: Any = loading.class_
+        new = cls.__new__
+        keys = loading.keys
+        mapper = loading.mapper
+        make_state = InstanceState.loaded
+        session_ref = self._session_ref
+        existing = self._existing
+        positions = loading.pk_positions
+        single = positions[0] if len(positions) == 1 else -1
+
+        def load(values: Sequence[Any]) -> Any:
+            if single >= 0:
+                first = values[single]
+                if first is None:
+                    return None
+                key = (cls, (first,))
+            else:
+                ident = tuple([values[p] for p in positions])
+                if None in ident:
+                    return None
+                key = (cls, ident)
+            ref = refs_get(key)
+            if ref is not None:
+                obj = ref()
+                if obj is not None:
+                    existing(obj, loading, values)
+                    return obj
+            obj = new(cls)
+            ref = keyed_ref(obj, remove, key)
+            d = obj.__dict__
+            d.update(zip(keys, values, strict=True))
+            d[STATE_KEY] = make_state(ref, mapper, key, session_ref)
+            refs[key] = ref
+            return obj
+
+        self._loaders[id(loading)] = load
+        return load
+
+    def _existing(self, obj: Any, loading: MapperLoading, values: Sequence[Any]) -> None:
+        """A row of an object already in the session: fill in what is expired (or overwrite)."""
+        state: InstanceState = obj.__dict__[STATE_KEY]
+        if self._populate_existing:
+            was_modified = state.modified
+            obj.__dict__.update(zip(loading.keys, values, strict=True))
+            state.discard_changes(loading.keys)
+            state.expired_attributes = frozenset()
+            if was_modified and not state.modified:
+                session = state.session
+                if session is not None:
+                    session._state_clean(state)
+            return
+        expired = state.expired_attributes
+        if expired:
+            d = obj.__dict__
+            position = loading.position
+            for key in expired:
+                if key in position:
+                    d[key] = values[position[key]]
+            state.expired_attributes = frozenset()
+
+
+def populate_state(state: InstanceState, keys: Sequence[str], values: Sequence[Any]) -> None:
+    """Put freshly loaded *values* of *keys* into *state*'s object (refresh): no events.
+
+    Pending changes of those keys are discarded and they are no longer expired.
+    """
+    obj = state.object
+    if obj is None:
+        return
+    was_modified = state.modified
+    obj.__dict__.update(zip(keys, values, strict=True))
+    state.discard_changes(keys)
+    state.loaded_keys(keys)
+    if was_modified and not state.modified:
+        session = state.session
+        if session is not None:
+            session._state_clean(state)

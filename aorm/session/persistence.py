@@ -1,0 +1,454 @@
+"""Sending a flush plan's rows: batched INSERT, UPDATE and DELETE statements.
+
+Statements are built once per mapper and column set and reused (the
+dialect caches their compiled SQL by shape):
+
+* INSERT: one table's rows go to the engine as a list, which sends them as
+  multi-row ``INSERT … VALUES (…), (…)`` batches under the bind-parameter
+  limit (consecutive rows setting the same columns share a batch), with
+  ``RETURNING`` of the primary key and server-filled columns when the
+  database generates any of them, so every object gets its own values, in
+  order. Python-side ``default=`` values are computed here, per row, so the
+  object holds them too.
+* UPDATE: only changed columns (plus ``onupdate=`` columns), grouped by
+  column set into one ``executemany``; with a version counter the old
+  version is part of the WHERE clause.
+* DELETE: one ``WHERE pk IN (…)`` per table (one array parameter), or an
+  ``executemany`` by key for composite keys and versioned rows.
+
+UPDATE and DELETE check how many rows matched and raise
+:class:`~aorm.exc.StaleDataError` when fewer did. Where the driver cannot
+count the rows of an ``executemany`` (asyncpg), versioned rows are sent one
+statement each so the check still holds; other rows are sent unchecked.
+
+Everything written into objects goes through a :class:`FlushJournal`, so a
+failed flush can put every object back as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from collections.abc import Hashable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID
+
+from aorm.engine.connection import Connection
+from aorm.exc import ArgumentError, StaleDataError
+from aorm.orm.instrumentation import NO_VALUE
+from aorm.orm.mapper import Mapper
+from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
+from aorm.sql.elements import ClauseElement
+from aorm.sql.expressions import and_, bindparam
+from aorm.sql.schema import Column
+
+if TYPE_CHECKING:
+    from aorm.session.state import InstanceState
+
+__all__ = ["FlushJournal", "delete_rows", "insert_rows", "update_rows"]
+
+_MISSING: Final = object()
+
+# How each column is filled by an INSERT that leaves it out.
+_PLAIN, _PYTHON_DEFAULT, _GENERATED, _SQL_DEFAULT = range(4)
+
+
+# Types whose values are never SQL expressions (checked first: it is cheaper).
+_PLAIN_TYPES: Final = frozenset(
+    {str, int, float, bool, bytes, type(None), dict, list, Decimal, UUID}
+    | {datetime.datetime, datetime.date, datetime.time, datetime.timedelta}
+)
+
+
+def _is_sql(value: Any) -> bool:
+    if type(value) in _PLAIN_TYPES:
+        return False
+    return isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
+
+
+class FlushJournal:
+    """An undo log of the values a flush wrote into objects' ``__dict__``."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[dict[str, Any], str, Any]] = []
+
+    def set(self, d: dict[str, Any], key: str, value: Any) -> None:
+        """``d[key] = value``, remembering what was there."""
+        self._entries.append((d, key, d.get(key, _MISSING)))
+        d[key] = value
+
+    def undo(self) -> None:
+        """Put back every value, newest first."""
+        for d, key, old in reversed(self._entries):
+            if old is _MISSING:
+                d.pop(key, None)
+            else:
+                d[key] = old
+        self._entries.clear()
+
+
+class _MapperStatements:
+    """A mapper's INSERT/UPDATE/DELETE statements and column facts, built once."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        self.mapper = mapper
+        table = mapper.table
+        self.table = table
+        version_key = mapper.version_id_key
+        auto = mapper.autoincrement_key
+        self.version_key = version_key
+        #: (attribute key, column key, column, kind) in table order.
+        self.columns: list[tuple[str, str, Column, int]] = []
+        for key, column in mapper.columns.items():
+            if key == auto or column.server_default is not None:
+                kind = _GENERATED
+            elif column.default is not None:
+                kind = _SQL_DEFAULT if _is_sql(column.default) else _PYTHON_DEFAULT
+            else:
+                kind = _PLAIN
+            self.columns.append((key, str(column.key), column, kind))
+        self.has_sql_default = any(k == _SQL_DEFAULT for *_, k in self.columns)
+        #: Columns an INSERT always sends (None when unset), and the others.
+        self.plain_columns: list[tuple[str, str]] = [
+            (key, ckey)
+            for key, ckey, _, kind in self.columns
+            if kind == _PLAIN and key != version_key
+        ]
+        self.special_columns: list[tuple[str, str, Column, int]] = [
+            entry for entry in self.columns if entry[3] != _PLAIN or entry[0] == version_key
+        ]
+        #: Columns RETURNING brings back when the database fills any of them.
+        self.returned: list[tuple[str, str, Column]] = [
+            (key, ckey, column)
+            for key, ckey, column, kind in self.columns
+            if kind in (_GENERATED, _SQL_DEFAULT) or column.primary_key
+        ]
+        self.onupdate: list[tuple[str, Column]] = [
+            (key, column)
+            for key, column in mapper.columns.items()
+            if column.onupdate is not None and not _is_sql(column.onupdate)
+        ]
+        #: Columns whose ``onupdate=`` is SQL: the database computes them, so an
+        #: UPDATE leaves their loaded value stale (they are expired after it).
+        self.sql_onupdate_keys: tuple[str, ...] = tuple(
+            key
+            for key, column in mapper.columns.items()
+            if column.onupdate is not None and _is_sql(column.onupdate)
+        )
+        self.pk: list[tuple[str, Column]] = [(key, mapper.columns[key]) for key in mapper.pk_keys]
+        self._insert: Insert | None = None
+        self._insert_returning: Insert | None = None
+        self._updates: dict[Hashable, Update] = {}
+        self._delete_in: Delete | None = None
+        self._delete_each: Delete | None = None
+
+    def insert(self, returning: bool) -> Insert:
+        if returning:
+            if self._insert_returning is None:
+                self._insert_returning = insert(self.table).returning(
+                    *[column for _, _, column in self.returned]
+                )
+            return self._insert_returning
+        if self._insert is None:
+            self._insert = insert(self.table)
+        return self._insert
+
+    def update(self, keys: tuple[str, ...], versioned: bool) -> Update:
+        cache_key = (keys, versioned)
+        stmt = self._updates.get(cache_key)
+        if stmt is None:
+            columns = self.mapper.columns
+            criteria = [column == bindparam(f"old:{key}") for key, column in self.pk]
+            if versioned:
+                assert self.version_key is not None
+                vcol = columns[self.version_key]
+                criteria.append(vcol == bindparam(f"old:{self.version_key}"))
+            stmt = (
+                update(self.table)
+                .values({columns[k]: bindparam(f"new:{k}") for k in keys})
+                .where(and_(*criteria))
+            )
+            self._updates[cache_key] = stmt
+        return stmt
+
+    def delete_in(self) -> Delete:
+        if self._delete_in is None:
+            ((_, column),) = self.pk
+            self._delete_in = delete(self.table).where(
+                column.in_(bindparam("old:pks", type_=column.type))
+            )
+        return self._delete_in
+
+    def delete_each(self) -> Delete:
+        if self._delete_each is None:
+            criteria = [column == bindparam(f"old:{key}") for key, column in self.pk]
+            if self.version_key is not None:
+                vcol = self.mapper.columns[self.version_key]
+                criteria.append(vcol == bindparam(f"old:{self.version_key}"))
+            self._delete_each = delete(self.table).where(and_(*criteria))
+        return self._delete_each
+
+
+_statements: weakref.WeakKeyDictionary[Mapper[Any], _MapperStatements] = weakref.WeakKeyDictionary()
+
+
+def statements_for(mapper: Mapper[Any]) -> _MapperStatements:
+    """The cached statements of *mapper*."""
+    found = _statements.get(mapper)
+    if found is None:
+        found = _statements[mapper] = _MapperStatements(mapper)
+    return found
+
+
+def _sane_rowcount(conn: Connection) -> bool:
+    return bool(conn.dialect.capabilities.sane_multi_rowcount)
+
+
+def _objects(states: Sequence[InstanceState]) -> list[Any]:
+    objects = []
+    for state in states:
+        obj = state.object
+        if obj is None:  # pragma: no cover - the session holds these strongly
+            raise ArgumentError(f"{state!r}: its object was garbage collected during a flush")
+        objects.append(obj)
+    return objects
+
+
+# -- INSERT ---------------------------------------------------------------------
+
+
+async def insert_rows(
+    conn: Connection,
+    mapper: Mapper[Any],
+    states: Sequence[InstanceState],
+    journal: FlushJournal,
+) -> list[tuple[str, ...]]:
+    """INSERT the rows of *states*; returns, per state, the keys the database filled in."""
+    plan = statements_for(mapper)
+    objects = _objects(states)
+    rows, needs_returning = _insert_params(plan, objects, journal)
+    if plan.has_sql_default:
+        # SQL expression defaults cannot ride in multi-row batches: one INSERT per row.
+        returned: list[tuple[Any, ...]] = []
+        base = plan.insert(True)
+        for row in rows:
+            result = await conn.execute(base.values(row))
+            returned.extend(r._tuple() for r in result.all())
+    elif needs_returning:
+        result = await conn.execute(plan.insert(True), rows)
+        returned = [r._tuple() for r in result.all()]
+    else:
+        await conn.execute(plan.insert(False), rows)
+        _check_keys(mapper, objects)
+        return [()] * len(states)
+    if len(returned) != len(rows):  # pragma: no cover - a driver contract broken
+        raise StaleDataError(
+            f"INSERT into {plan.table.name!r} returned {len(returned)} rows for {len(rows)}"
+        )
+    filled: list[tuple[str, ...]] = []
+    returned_keys = plan.returned
+    for obj, row, values in zip(objects, rows, returned, strict=True):
+        d = obj.__dict__
+        keys: list[str] = []
+        for (key, ckey, _column), value in zip(returned_keys, values, strict=True):
+            if ckey not in row:
+                journal.set(d, key, value)
+                keys.append(key)
+        filled.append(tuple(keys))
+    _check_keys(mapper, objects)
+    return filled
+
+
+def _insert_params(
+    plan: _MapperStatements, objects: Sequence[Any], journal: FlushJournal
+) -> tuple[list[dict[str, Any]], bool]:
+    """The INSERT parameters of each object (defaults applied), and whether any needs RETURNING."""
+    version_key = plan.version_key
+    plain = plan.plain_columns
+    special = plan.special_columns
+    missing = _MISSING
+    plain_types = _PLAIN_TYPES
+    rows: list[dict[str, Any]] = []
+    needs_returning = plan.has_sql_default
+    for obj in objects:
+        d = obj.__dict__
+        row: dict[str, Any] = {}
+        for key, ckey in plain:
+            value = d.get(key, missing)
+            if value is missing:
+                journal.set(d, key, None)
+                value = None
+            elif type(value) not in plain_types and _is_sql(value):
+                raise _sql_value_error(plan, key)
+            row[ckey] = value
+        for key, ckey, column, kind in special:
+            value = d.get(key)
+            if value is None:
+                if key == version_key:
+                    value = 1
+                    journal.set(d, key, value)
+                elif kind == _PYTHON_DEFAULT:
+                    default = column.default
+                    value = default() if callable(default) else default
+                    journal.set(d, key, value)
+                else:
+                    # The database fills it in; RETURNING brings it back.
+                    needs_returning = True
+                    continue
+            elif type(value) not in plain_types and _is_sql(value):
+                raise _sql_value_error(plan, key)
+            row[ckey] = value
+        rows.append(row)
+    return rows, needs_returning
+
+
+def _sql_value_error(plan: _MapperStatements, key: str) -> ArgumentError:
+    return ArgumentError(
+        f"{plan.mapper.class_.__name__}.{key} holds a SQL expression; a new object needs "
+        "plain values"
+    )
+
+
+def _check_keys(mapper: Mapper[Any], objects: Sequence[Any]) -> None:
+    """ArgumentError naming the class when an inserted row has no primary key value."""
+    for obj in objects:
+        d = obj.__dict__
+        if any(d.get(k) is None for k in mapper.pk_keys):
+            raise ArgumentError(
+                f"a {mapper.class_.__name__} row was inserted without a value for its primary "
+                f"key ({', '.join(mapper.pk_keys)}); set it, or give the column a server "
+                "default or an autoincrementing integer type"
+            )
+
+
+# -- UPDATE ---------------------------------------------------------------------
+
+
+def _old_value(state: InstanceState, d: Mapping[str, Any], key: str) -> Any:
+    changes = state.changes
+    if changes is not None and key in changes:
+        old = changes[key]
+        if old is NO_VALUE:
+            raise ArgumentError(
+                f"{state.mapper.class_.__name__}.{key} was changed while expired, so its "
+                "row cannot be found; refresh the object before changing its key or version"
+            )
+        return old
+    return d[key]
+
+
+async def update_rows(
+    conn: Connection,
+    mapper: Mapper[Any],
+    states: Sequence[InstanceState],
+    journal: FlushJournal,
+) -> list[InstanceState]:
+    """UPDATE the changed columns of *states*; returns the states whose row was updated."""
+    plan = statements_for(mapper)
+    version_key = plan.version_key
+    column_keys = mapper.column_keys
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    updated: list[InstanceState] = []
+    for state, obj in zip(states, _objects(states), strict=True):
+        changes = state.changes or {}
+        changed = [k for k in column_keys if k in changes]
+        if not changed:
+            continue  # only relationship changes: nothing for this table
+        d = obj.__dict__
+        for key, column in plan.onupdate:
+            if key not in changes:
+                onupdate = column.onupdate
+                journal.set(d, key, onupdate() if callable(onupdate) else onupdate)
+                changed.append(key)
+        params: dict[str, Any] = {}
+        for key, _column in plan.pk:
+            params[f"old:{key}"] = _old_value(state, d, key)
+        if version_key is not None:
+            old_version = _old_value(state, d, version_key)
+            params[f"old:{version_key}"] = old_version
+            if version_key not in changes:
+                journal.set(d, version_key, old_version + 1)
+                changed.append(version_key)
+        for key in changed:
+            value = d[key]
+            if _is_sql(value):
+                raise ArgumentError(
+                    f"{mapper.class_.__name__}.{key} holds a SQL expression; assign plain "
+                    "values (use session.execute(update(...)) for SQL expressions)"
+                )
+            params[f"new:{key}"] = value
+        ordered = tuple(k for k in column_keys if k in changed)
+        groups.setdefault(ordered, []).append(params)
+        updated.append(state)
+    versioned = version_key is not None
+    for keys, rows in groups.items():
+        stmt = plan.update(keys, versioned)
+        await _execute_checked(conn, stmt, rows, versioned, plan.table.name, "UPDATE")
+    return updated
+
+
+async def _execute_checked(
+    conn: Connection,
+    stmt: Update | Delete,
+    rows: list[dict[str, Any]],
+    versioned: bool,
+    table: str,
+    verb: str,
+) -> None:
+    """Run *stmt* once per row; StaleDataError unless every row matched (where countable)."""
+    if len(rows) > 1 and not _sane_rowcount(conn) and versioned:
+        # The driver cannot count an executemany: one statement per row.
+        for row in rows:
+            result = await conn.execute(stmt, row)
+            _check_count(result.rowcount, 1, table, verb, versioned)
+        return
+    result = await conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+    if len(rows) == 1 or _sane_rowcount(conn):
+        _check_count(result.rowcount, len(rows), table, verb, versioned)
+
+
+def _check_count(count: int, expected: int, table: str, verb: str, versioned: bool) -> None:
+    if count < 0 or count == expected:
+        return
+    why = (
+        "their version changed (another transaction updated them)"
+        if versioned
+        else "they were deleted or their key changed"
+    )
+    raise StaleDataError(
+        f"{verb} of {table!r} expected to match {expected} row(s) but matched {count}: "
+        f"{why}; refresh the objects and try again"
+    )
+
+
+# -- DELETE ---------------------------------------------------------------------
+
+
+async def delete_rows(
+    conn: Connection,
+    mapper: Mapper[Any],
+    states: Sequence[InstanceState],
+) -> None:
+    """DELETE the rows of *states* (by their key, and version when versioned)."""
+    plan = statements_for(mapper)
+    version_key = plan.version_key
+    objects = _objects(states)
+    if len(plan.pk) == 1 and version_key is None:
+        (key, _column) = plan.pk[0]
+        ident = [_old_value(s, o.__dict__, key) for s, o in zip(states, objects, strict=True)]
+        result = await conn.execute(plan.delete_in(), {"old:pks": ident})
+        _check_count(result.rowcount, len(ident), plan.table.name, "DELETE", False)
+        return
+    rows = []
+    for state, obj in zip(states, objects, strict=True):
+        d = obj.__dict__
+        row = {f"old:{key}": _old_value(state, d, key) for key, _ in plan.pk}
+        if version_key is not None:
+            row[f"old:{version_key}"] = _old_value(state, d, version_key)
+        rows.append(row)
+    await _execute_checked(
+        conn, plan.delete_each(), rows, version_key is not None, plan.table.name, "DELETE"
+    )

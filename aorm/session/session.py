@@ -1,0 +1,571 @@
+"""``AsyncSession``: the unit of work, identity map and transaction of one task.
+
+A session tracks the objects it loads and the ones added to it, sends
+their changes in one flush (before queries, at ``commit()``, or when asked),
+and runs everything in one transaction on one connection, checked out of the
+engine's pool on first need and returned when the transaction ends.
+
+One task at a time: an awaited call while another is in flight raises
+:class:`~aorm.exc.ConcurrentUseError` at once. Attribute access never does
+IO: expired attributes and unloaded relationships raise, naming the awaited
+way to load them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar, final
+
+from aorm._concurrency import shielded
+from aorm.engine.async_result import AsyncResult, AsyncScalarResult
+from aorm.engine.connection import Connection
+from aorm.engine.engine import Engine
+from aorm.engine.result import Result, ScalarResult
+from aorm.exc import (
+    ArgumentError,
+    InvalidStateError,
+    PendingRollbackError,
+)
+from aorm.orm.instrumentation import STATE_KEY
+from aorm.session import executing, transaction
+from aorm.session._guard import OperationGuard
+from aorm.session.events import SessionEvents, SessionListener
+from aorm.session.flush import flush_session, has_changes
+from aorm.session.identity import IdentityMap
+from aorm.session.query import Query
+from aorm.session.state import InstanceState, instance_state_of
+from aorm.session.transaction import SessionTransaction, SessionTransactionState
+
+__all__ = ["AsyncSession"]
+
+ModelT = TypeVar("ModelT")
+
+_ACTIVE = SessionTransactionState.ACTIVE
+_DEACTIVATED = SessionTransactionState.DEACTIVATED
+
+
+@final
+class AsyncSession:
+    """The session: ``async with AsyncSession(engine) as session: ...``.
+
+    *autoflush* flushes pending changes before every query and before a
+    ``get()`` that misses the identity map (suspend it with ``with
+    session.no_autoflush:``). *expire_on_commit* expires every object at
+    commit (off by default: async code cannot reload on attribute access).
+
+    Leaving ``async with`` closes the session: what was not committed is
+    rolled back. A closed session is empty and may be used again.
+    """
+
+    def __init__(
+        self, bind: Engine, *, autoflush: bool = True, expire_on_commit: bool = False
+    ) -> None:
+        if not isinstance(bind, Engine):
+            raise ArgumentError(
+                f"AsyncSession() takes an Engine (from create_engine()), not {bind!r}"
+            )
+        #: The engine whose pool gives this session its connection.
+        self.bind = bind
+        #: Flush before queries and get() misses.
+        self.autoflush = autoflush
+        #: Expire every object when a transaction commits.
+        self.expire_on_commit = expire_on_commit
+        self._identity_map = IdentityMap()
+        # Pending objects (added, not flushed) and objects marked for deletion,
+        # in the order they were added: held strongly.
+        self._new: dict[InstanceState, Any] = {}
+        self._deleted: dict[InstanceState, Any] = {}
+        self._transaction: SessionTransaction | None = None
+        self._guard = OperationGuard("AsyncSession")
+        self._events = SessionEvents()
+        self._flushing = False
+        self._autoflush_suspended = 0
+        # Every state of this session points at this one weak reference.
+        self._ref: weakref.ref[AsyncSession] = weakref.ref(self)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await shielded(self.close())
+
+    async def close(self) -> None:
+        """Roll back what is not committed, give the connection back, forget every object.
+
+        Objects added in the open transaction become transient, the others
+        detached. The session may be used again afterwards.
+        """
+        with self._guard.operation("close"):
+            if self._transaction is not None:
+                await transaction.rollback_levels(self, self._transaction.root)
+            self._expunge_everything()
+
+    def __repr__(self) -> str:
+        return f"<AsyncSession {self.bind.url.render(hide_password=True)}>"
+
+    # -- facts ---------------------------------------------------------------
+
+    @property
+    def identity_map(self) -> IdentityMap:
+        """``(class, primary key)`` → object, for the persistent objects of this session."""
+        return self._identity_map
+
+    @property
+    def new(self) -> list[Any]:
+        """Objects added and not flushed yet, in the order they were added."""
+        return list(self._new.values())
+
+    @property
+    def dirty(self) -> list[Any]:
+        """Persistent objects with attribute changes not flushed yet."""
+        return [
+            obj
+            for obj in self._identity_map.held_strongly()
+            if not obj.__dict__[STATE_KEY].marked_deleted
+        ]
+
+    @property
+    def deleted(self) -> list[Any]:
+        """Objects marked for deletion whose DELETE is not flushed yet."""
+        return list(self._deleted.values())
+
+    def __contains__(self, obj: object) -> bool:
+        state = getattr(obj, "__dict__", {}).get(STATE_KEY)
+        return isinstance(state, InstanceState) and state._session_ref is self._ref
+
+    def __iter__(self) -> Iterator[Any]:
+        """The pending objects, then the persistent ones."""
+        yield from list(self._new.values())
+        yield from self._identity_map.objects()
+
+    def in_transaction(self) -> bool:
+        """True while a transaction is begun (explicitly or by first use)."""
+        return self._transaction is not None
+
+    def in_nested_transaction(self) -> bool:
+        """True while a savepoint (``begin_nested()``) is open."""
+        return self._transaction is not None and self._transaction.nested
+
+    def get_transaction(self) -> SessionTransaction | None:
+        """The root transaction, if one is begun."""
+        return None if self._transaction is None else self._transaction.root
+
+    def get_nested_transaction(self) -> SessionTransaction | None:
+        """The innermost savepoint, if one is open."""
+        tx = self._transaction
+        return tx if tx is not None and tx.nested else None
+
+    @property
+    def no_autoflush(self) -> contextlib.AbstractContextManager[AsyncSession]:
+        """``with session.no_autoflush:`` — no autoflush inside the block."""
+        return self._suspend_autoflush()
+
+    @contextlib.contextmanager
+    def _suspend_autoflush(self) -> Iterator[AsyncSession]:
+        self._autoflush_suspended += 1
+        try:
+            yield self
+        finally:
+            self._autoflush_suspended -= 1
+
+    # -- events ----------------------------------------------------------------
+
+    def add_listener(self, event: str, listener: SessionListener) -> None:
+        """Call ``listener(session)`` on *event* (see :mod:`aorm.session.events`)."""
+        self._events.add(event, listener)
+
+    def remove_listener(self, event: str, listener: SessionListener) -> None:
+        """Stop calling *listener* on *event*."""
+        self._events.remove(event, listener)
+
+    # -- objects: add, delete, expunge, expire ------------------------------------
+
+    def add(self, obj: object) -> None:
+        """Put *obj* in the session: transient → pending, detached → persistent."""
+        self._check_sync("add")
+        self._add_state(instance_state_of(obj), obj)
+
+    def add_all(self, objects: Iterable[object]) -> None:
+        """:meth:`add` every object."""
+        self._check_sync("add_all")
+        for obj in objects:
+            self._add_state(instance_state_of(obj), obj)
+
+    def _add_state(self, state: InstanceState, obj: object) -> None:
+        owner = state.session
+        if owner is self:
+            return
+        name = type(obj).__name__
+        if owner is not None:
+            raise InvalidStateError(
+                f"this {name} object belongs to another session; expunge() it from that "
+                "session first, or merge() it into this one"
+            )
+        self._ensure_transaction()
+        if state.key is None:
+            state.attach(self._ref)
+            self._new[state] = obj
+            return
+        if state.flushed_deleted:
+            raise InvalidStateError(
+                f"this {name} object's row was deleted; make a new object to insert it again"
+            )
+        self._identity_map.add(state.key, obj)
+        state.attach(self._ref)
+        if state.modified:
+            self._identity_map.hold(state.key, obj)
+
+    async def delete(self, obj: object) -> None:
+        """Mark persistent *obj* for deletion; its DELETE is sent at the next flush."""
+        with self._operation("delete"):
+            state = instance_state_of(obj)
+            if state.key is None:
+                raise InvalidStateError(
+                    f"this {type(obj).__name__} object is not persisted (it is "
+                    f"{state.state.value}); expunge() a pending object instead of deleting it"
+                )
+            if state.session is not self:
+                self._add_state(state, obj)
+            if state.flushed_deleted or state.marked_deleted:
+                return
+            state.marked_deleted = True
+            self._deleted[state] = obj
+
+    def expunge(self, obj: object) -> None:
+        """Take *obj* out of the session: pending → transient, persistent → detached."""
+        self._check_sync("expunge")
+        state = self._own_state(obj, "expunge")
+        self._forget(state, obj)
+
+    def expunge_all(self) -> None:
+        """Take every object out of the session (the transaction stays open)."""
+        self._check_sync("expunge_all")
+        self._expunge_everything()
+
+    def _forget(self, state: InstanceState, obj: object) -> None:
+        if self._new.pop(state, None) is None and state.key is not None:
+            self._identity_map.discard(state.key, obj)
+        self._deleted.pop(state, None)
+        state.marked_deleted = False
+        state.attach(None)
+
+    def _expunge_everything(self) -> None:
+        for state in list(self._new):
+            state.attach(None)
+        for state in self._identity_map.states():
+            state.attach(None)
+            state.marked_deleted = False
+        for state in self._deleted:
+            state.attach(None)
+            state.marked_deleted = False
+        self._new.clear()
+        self._deleted.clear()
+        self._identity_map.clear()
+
+    def expire(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
+        """Expire *obj*'s attributes (all, or *attribute_names*); pending changes to them are lost.
+
+        Reading an expired attribute raises until it is loaded again
+        (``await session.refresh(obj)``, ``await obj.awaitable_attrs.name``,
+        or a query returning its row).
+        """
+        self._check_sync("expire")
+        state = self._own_state(obj, "expire")
+        if state.key is None:
+            raise InvalidStateError(
+                f"this {type(obj).__name__} object is pending; only persistent objects expire"
+            )
+        names = None if attribute_names is None else list(attribute_names)
+        if names is not None:
+            _check_names(state, names)
+        was_modified = state.modified
+        state.expire(names)
+        if was_modified and not state.modified:
+            self._state_clean(state)
+
+    def expire_all(self) -> None:
+        """Expire every persistent object of the session."""
+        self._check_sync("expire_all")
+        for state in self._identity_map.states():
+            if state.modified and state.key is not None:
+                self._identity_map.release(state.key)
+            state.expire()
+
+    # -- flush and transactions ------------------------------------------------
+
+    async def flush(self) -> None:
+        """Send pending changes (INSERT, UPDATE, DELETE) in the open transaction.
+
+        If it fails, the transaction is rolled back, the objects stay as they
+        were, and the session needs :meth:`rollback` before anything else.
+        """
+        with self._operation("flush"):
+            await flush_session(self)
+
+    async def commit(self) -> None:
+        """Flush, then commit the transaction (savepoints included)."""
+        with self._operation("commit"):
+            if self._transaction is not None:
+                await transaction.commit_levels(self, self._transaction.root)
+
+    async def rollback(self) -> None:
+        """Roll back the transaction (savepoints included); see :mod:`.transaction`."""
+        with self._guard.operation("rollback"):
+            if self._transaction is not None:
+                await transaction.rollback_levels(self, self._transaction.root)
+
+    def begin(self) -> SessionTransaction:
+        """A transaction: ``async with session.begin():`` commits or rolls back at the end.
+
+        Raises :class:`~aorm.exc.InvalidStateError` (when started) if one is
+        already begun, also one begun by first use.
+        """
+        return SessionTransaction(self, None, nested=False)
+
+    def begin_nested(self) -> SessionTransaction:
+        """A savepoint: ``async with session.begin_nested():`` (flushes pending changes first)."""
+        return SessionTransaction(self, None, nested=True)
+
+    async def _start_transaction(self, tx: SessionTransaction) -> None:
+        with self._operation("begin_nested" if tx.nested else "begin"):
+            await transaction.begin_level(self, tx)
+
+    async def _end_transaction(self, tx: SessionTransaction, *, commit: bool) -> None:
+        if commit:
+            with self._operation("commit"):
+                await transaction.commit_levels(self, tx)
+            return
+        with self._guard.operation("rollback"):
+            if tx.state not in (_ACTIVE, _DEACTIVATED):
+                raise InvalidStateError(f"cannot roll back a transaction that is {tx.state.value}")
+            await transaction.rollback_levels(self, tx)
+
+    async def _flush_failed(self, error: BaseException) -> None:
+        """Roll the failed flush's transaction back in the database and deactivate it."""
+        await transaction.deactivate_after_failure(self, error)
+
+    # -- internals -------------------------------------------------------------
+
+    def _ensure_transaction(self) -> SessionTransaction:
+        """The innermost transaction level, beginning the root if none is."""
+        tx = self._transaction
+        if tx is None:
+            tx = self._transaction = SessionTransaction(self, None, nested=False, autobegun=True)
+            tx.state = _ACTIVE
+        return tx
+
+    async def _connection(self) -> Connection:
+        """The transaction's connection, checked out (and a transaction begun) on first need."""
+        return await transaction.connection_of(self, self._ensure_transaction().root)
+
+    async def connection(self) -> Connection:
+        """The connection of the session's transaction (checked out now if needed)."""
+        with self._operation("connection"):
+            return await self._connection()
+
+    async def _autoflush(self) -> None:
+        if (
+            self.autoflush
+            and not self._autoflush_suspended
+            and not self._flushing
+            and has_changes(self)
+        ):
+            await flush_session(self)
+
+    @contextlib.contextmanager
+    def _operation(self, name: str) -> Iterator[None]:
+        """One awaited operation: the concurrent-use guard, then the pending-rollback check."""
+        with self._guard.operation(name):
+            self._check_usable()
+            yield
+
+    def _check_sync(self, name: str) -> None:
+        self._guard.check_sync(name)
+        self._check_usable()
+
+    def _check_usable(self) -> None:
+        tx = self._transaction
+        while tx is not None:
+            if tx.state is _DEACTIVATED:
+                failure = tx.failure
+                where = (
+                    "call `await session.rollback()`, or leave the `async with "
+                    "session.begin_nested()` block"
+                    if tx.nested
+                    else "call `await session.rollback()`"
+                )
+                raise PendingRollbackError(
+                    "this session's transaction was rolled back because a flush failed "
+                    f"({type(failure).__name__}: {failure}); {where} before using the session "
+                    "again"
+                ) from failure
+            tx = tx.parent
+
+    def _own_state(self, obj: object, what: str) -> InstanceState:
+        state = instance_state_of(obj)
+        if state._session_ref is not self._ref:
+            raise InvalidStateError(
+                f"{what}(): this {type(obj).__name__} object is not in this session "
+                f"(it is {state.state.value})"
+            )
+        return state
+
+    # -- SessionLink: what object states call --------------------------------------
+
+    def _state_dirty(self, state: InstanceState) -> None:
+        key = state.key
+        if key is not None:
+            obj = state.object
+            if obj is not None and self._identity_map.get(key) is obj:
+                self._identity_map.hold(key, obj)
+                # A change belongs to a transaction: begin one if none is.
+                self._ensure_transaction()
+
+    def _state_clean(self, state: InstanceState) -> None:
+        if state.key is not None:
+            self._identity_map.release(state.key)
+
+    # -- queries -------------------------------------------------------------------
+
+    async def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Run *statement* in the session's transaction (after an autoflush).
+
+        ``select(Model)`` rows hold objects (through the identity map; the
+        ``populate_existing`` execution option overwrites the loaded ones);
+        bulk ``update()`` / ``delete()`` keep the identity map truthful (see
+        :mod:`aorm.session.bulk`); anything else runs as on a connection.
+        """
+        with self._operation("execute"):
+            return await executing.execute(self, statement, params, execution_options)
+
+    async def scalars(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> ScalarResult:
+        """The first item of each row: ``(await session.scalars(select(User))).all()``."""
+        with self._operation("scalars"):
+            result = await executing.execute(self, statement, params, execution_options)
+        return result.scalars()
+
+    async def scalar(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The first item of the first row, or None."""
+        with self._operation("scalar"):
+            result = await executing.execute(self, statement, params, execution_options)
+        return result.scalar()
+
+    async def stream(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        chunk_size: int = 1000,
+    ) -> AsyncResult:
+        """Rows read *chunk_size* at a time while iterated (``async for row in result``).
+
+        The rows must be read before the transaction ends.
+        """
+        with self._operation("stream"):
+            return await executing.stream(self, statement, params, execution_options, chunk_size)
+
+    async def stream_scalars(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        chunk_size: int = 1000,
+    ) -> AsyncScalarResult:
+        """The first item of each streamed row (see :meth:`stream`)."""
+        with self._operation("stream_scalars"):
+            result = await executing.stream(self, statement, params, execution_options, chunk_size)
+        return result.scalars()
+
+    async def get(
+        self,
+        entity: type[ModelT],
+        ident: Any,
+        *,
+        populate_existing: bool = False,
+        with_for_update: bool | None = None,
+    ) -> ModelT | None:
+        """The *entity* object with primary key *ident* (a tuple for composite keys), or None.
+
+        Answered from the identity map without SQL unless the object there
+        is expired; otherwise loaded (after an autoflush).
+        """
+        with self._operation("get"):
+            found: ModelT | None = await executing.get(
+                self,
+                entity,
+                ident,
+                populate_existing=populate_existing,
+                with_for_update=bool(with_for_update),
+            )
+            return found
+
+    async def refresh(self, obj: object, attribute_names: Iterable[str] | None = None) -> None:
+        """Reload *obj*'s attributes (all columns, or *attribute_names*) from the database.
+
+        Unflushed changes to the reloaded attributes are discarded; they are
+        no longer expired. Raises :class:`~aorm.exc.NoResultFound` if the row is gone.
+        """
+        with self._operation("refresh"):
+            state = self._own_state(obj, "refresh")
+            names = None if attribute_names is None else list(attribute_names)
+            if names is not None:
+                _check_names(state, names)
+            await executing.refresh(self, state, names)
+
+    async def merge(self, obj: ModelT, *, load: bool = True) -> ModelT:
+        """The session's copy of *obj*, with *obj*'s loaded column values copied onto it.
+
+        Found in the identity map, else loaded by primary key (*load*), else
+        a new pending object. *obj* itself is not added.
+        """
+        with self._operation("merge"):
+            merged: ModelT = await executing.merge(self, obj, load=load)
+            return merged
+
+    async def _load_attribute(self, state: InstanceState, key: str) -> Any:
+        """The value of *key* on *state*'s object, loading it if it is expired or unloaded."""
+        with self._operation("awaitable_attrs"):
+            return await executing.load_attribute(self, state, key)
+
+    def query(self, *entities: Any) -> Query[Any]:
+        """A legacy query: ``await session.query(User).filter_by(name="x").all()``."""
+        return Query(self, entities)
+
+
+def _check_names(state: InstanceState, names: Sequence[str]) -> None:
+    mapper = state.mapper
+    unknown = [n for n in names if n not in mapper.attrs]
+    if unknown:
+        raise ArgumentError(
+            f"{mapper.class_.__name__} has no mapped attribute {', '.join(map(repr, unknown))}"
+        )

@@ -1,0 +1,227 @@
+"""The flush plan: which rows to INSERT, UPDATE and DELETE, in foreign-key order.
+
+Tables are ordered by their foreign keys (a referenced table before the
+tables that refer to it); the order is computed once per set of mappers and
+cached. Saves (INSERT, then UPDATE) run table by table in that order, so
+parents exist before their children; DELETEs run afterwards in the reverse
+order, so children go before their parents.
+
+Inside one table, rows keep the order their objects were added, except
+where rows depend on each other (a self-referencing table): then a row comes
+after the rows it refers to (and, for deletes, before them). Those row
+dependencies come from :data:`row_dependency_sources`: the built-in source
+reads foreign-key values that match another flushed row's key; the
+relationship layer registers another that reads related objects.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from aorm.orm.mapper import Mapper
+from aorm.sql.ddl import sort_tables_and_cycles
+from aorm.sql.schema import Table
+
+if TYPE_CHECKING:
+    from aorm.session.state import InstanceState
+
+__all__ = [
+    "FlushPlan",
+    "MapperActions",
+    "RowDependencySource",
+    "build_flush_plan",
+    "order_rows",
+    "row_dependency_sources",
+    "sort_mappers",
+]
+
+#: ``fn(mapper, states)`` yields ``(first, then)`` pairs among *states* (all of
+#: *mapper*, in one INSERT or DELETE group): for inserts, *first*'s row must
+#: exist before *then*'s; deletes use the same pairs reversed.
+RowDependencySource = Callable[[Mapper[Any], Sequence["InstanceState"]], Iterable[tuple[Any, Any]]]
+
+
+@dataclass
+class MapperActions:
+    """The rows of one mapper to write in a flush."""
+
+    mapper: Mapper[Any]
+    inserts: list[InstanceState] = field(default_factory=list)
+    updates: list[InstanceState] = field(default_factory=list)
+    deletes: list[InstanceState] = field(default_factory=list)
+
+
+@dataclass
+class FlushPlan:
+    """What a flush sends: saves parents-first, then deletes children-first."""
+
+    #: Per mapper, in dependency order: INSERTs, then UPDATEs.
+    saves: list[MapperActions]
+    #: Per mapper, in reverse dependency order: DELETEs.
+    deletes: list[MapperActions]
+
+    @property
+    def empty(self) -> bool:
+        """True when the flush has nothing to send."""
+        return not self.saves and not self.deletes
+
+
+@lru_cache(maxsize=256)
+def _table_order(tables: frozenset[Table]) -> dict[Table, int]:
+    ordered, _cycles = sort_tables_and_cycles(sorted(tables, key=_table_sort_key))
+    return {table: index for index, table in enumerate(ordered)}
+
+
+def _table_sort_key(table: Table) -> tuple[str, str]:
+    # A stable starting order, so the result does not depend on set iteration.
+    return (table.schema or "", table.name)
+
+
+def sort_mappers(mappers: Iterable[Mapper[Any]]) -> list[Mapper[Any]]:
+    """*mappers* parents-first by their tables' foreign keys (cached per set of tables)."""
+    unique = {id(m): m for m in mappers}
+    order = _table_order(frozenset(m.table for m in unique.values()))
+    return sorted(unique.values(), key=lambda m: (order[m.table], m.insert_order))
+
+
+def _self_references(
+    mapper: Mapper[Any],
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """``(referring keys, referred keys)`` for each foreign key of a table to itself."""
+    table = mapper.table
+    result: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for constraint in table.foreign_key_constraints:
+        pairs = []
+        for fk in constraint.elements:
+            if not fk.references(table) or fk.parent is None:
+                break
+            pairs.append((mapper.column_to_key[fk.parent], mapper.column_to_key[fk.column]))
+        else:
+            if pairs:
+                result.append((tuple(p for p, _ in pairs), tuple(r for _, r in pairs)))
+    return result
+
+
+def _foreign_key_values(
+    mapper: Mapper[Any], states: Sequence[InstanceState]
+) -> Iterable[tuple[Any, Any]]:
+    """Built-in row dependencies: a row whose self-referencing key names another row."""
+    references = _self_references(mapper)
+    if not references:
+        return
+    for referring, referred in references:
+        by_value: dict[tuple[Any, ...], InstanceState] = {}
+        for state in states:
+            obj = state.object
+            if obj is None:
+                continue
+            d = obj.__dict__
+            value = tuple(d.get(k) for k in referred)
+            if None not in value:
+                by_value[value] = state
+        for state in states:
+            obj = state.object
+            if obj is None:
+                continue
+            d = obj.__dict__
+            value = tuple(d.get(k) for k in referring)
+            if None in value:
+                continue
+            parent = by_value.get(value)
+            if parent is not None and parent is not state:
+                yield (parent, state)
+
+
+#: Where row dependencies come from (append to add a source).
+row_dependency_sources: list[RowDependencySource] = [_foreign_key_values]
+
+
+def order_rows(
+    mapper: Mapper[Any], states: list[InstanceState], *, reverse: bool = False
+) -> list[InstanceState]:
+    """*states* ordered so each row follows the rows it depends on (preceding them if *reverse*).
+
+    Rows with no dependency between them keep their order; rows in a cycle
+    keep their order too (the database must accept that order).
+    """
+    if len(states) < 2:
+        return states
+    position = {id(s): i for i, s in enumerate(states)}
+    before: dict[int, set[int]] = {}
+    for source in row_dependency_sources:
+        for first, then in source(mapper, states):
+            a, b = position.get(id(first)), position.get(id(then))
+            if a is None or b is None or a == b:
+                continue
+            if reverse:
+                a, b = b, a
+            before.setdefault(b, set()).add(a)
+    if not before:
+        return states
+    waiting = {i: set(before.get(i, ())) for i in range(len(states))}
+    followers: dict[int, list[int]] = {}
+    for after, firsts in before.items():
+        for first in firsts:
+            followers.setdefault(first, []).append(after)
+    ready = [i for i, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    order: list[int] = []
+    done: set[int] = set()
+    while len(order) < len(states):
+        if not ready:
+            # A cycle: release the earliest row still waiting.
+            ready = [min(i for i in range(len(states)) if i not in done)]
+        current = heapq.heappop(ready)
+        if current in done:
+            continue
+        done.add(current)
+        order.append(current)
+        for follower in followers.get(current, ()):
+            deps = waiting[follower]
+            deps.discard(current)
+            if not deps and follower not in done:
+                heapq.heappush(ready, follower)
+    return [states[i] for i in order]
+
+
+def build_flush_plan(
+    inserts: Iterable[InstanceState],
+    updates: Iterable[InstanceState],
+    deletes: Iterable[InstanceState],
+) -> FlushPlan:
+    """The plan for flushing these states (each list in the order given)."""
+    actions: dict[int, MapperActions] = {}
+
+    def entry(state: InstanceState) -> MapperActions:
+        found = actions.get(id(state.mapper))
+        if found is None:
+            found = actions[id(state.mapper)] = MapperActions(state.mapper)
+        return found
+
+    for state in inserts:
+        entry(state).inserts.append(state)
+    for state in updates:
+        entry(state).updates.append(state)
+    for state in deletes:
+        entry(state).deletes.append(state)
+    if not actions:
+        return FlushPlan([], [])
+    ordered = sort_mappers(a.mapper for a in actions.values())
+    saves: list[MapperActions] = []
+    removals: list[MapperActions] = []
+    for mapper in ordered:
+        item = actions[id(mapper)]
+        if item.inserts or item.updates:
+            item.inserts = order_rows(mapper, item.inserts)
+            saves.append(item)
+    for mapper in reversed(ordered):
+        item = actions[id(mapper)]
+        if item.deletes:
+            removals.append(
+                MapperActions(mapper, deletes=order_rows(mapper, item.deletes, reverse=True))
+            )
+    return FlushPlan(saves, removals)
