@@ -1,10 +1,12 @@
-"""One entry point per task, the same locally and in CI: ``nox -s tests lint typecheck``."""
+"""One entry point per task, the same locally and in CI: ``nox -s tests lint typecheck docs``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -30,6 +32,25 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and the examples."""
     session.install("-e", ".[test,dev]")
     session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``mkdocs build --strict``: any warning fails it.
+
+    The code on the pages is run by the test suite (``tests/docs``); this
+    checks the site itself: navigation, links, snippets and the API reference.
+    """
+    session.install("-e", ".[docs]")
+    site = Path(session.create_tmp()) / "site"
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(site),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session
