@@ -109,7 +109,8 @@ def translate_postgresql_error(error: Exception, sql: str | None, raw: Any) -> e
     cls = _error_class(error, raw)
     message = str(error) or type(error).__name__
     detail = getattr(error, "detail", None)
-    if isinstance(detail, str) and detail:
+    # asyncpg's own text usually carries the DETAIL line already.
+    if isinstance(detail, str) and detail and detail not in message:
         message = f"{message}\nDETAIL: {detail}"
     constraint = getattr(error, "constraint_name", None)
     table = getattr(error, "table_name", None)

@@ -97,3 +97,10 @@ async def test_an_error_inside_a_savepoint_can_be_undone(schema: Engine) -> None
         await conn.execute(text("INSERT INTO child (id, email) VALUES (2, 'ok@x')"))
     async with schema.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM child")) == 2
+
+
+async def test_error_messages_state_the_detail_once(schema: Engine) -> None:
+    async with schema.connect() as conn:
+        with pytest.raises(exc.IntegrityError) as caught:
+            await conn.execute(text("INSERT INTO child (id, email) VALUES (1, 'b@x')"))
+    assert str(caught.value).count("DETAIL") <= 1
