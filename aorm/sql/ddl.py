@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AddConstraint",
+    "Comment",
     "CreateIndex",
     "CreateTable",
     "DDLElement",
@@ -294,6 +295,28 @@ async def _existing_tables(conn: Any, dialect: str, tables: Sequence[Table]) -> 
     return found
 
 
+class Comment(DDLElement):
+    """``COMMENT ON TABLE …`` / ``COMMENT ON COLUMN …`` (PostgreSQL; SQLite has no comments)."""
+
+    __visit_name__ = "comment"
+
+    def __init__(self, table: Table, column_name: str | None, comment: str) -> None:
+        self.table = table
+        self.column_name = column_name
+        self.comment = comment
+
+    def _shape(self) -> Hashable:
+        return ("comment", id(self), self)
+
+
+def _comments(table: Table) -> list[Comment]:
+    comments = [Comment(table, None, table.comment)] if table.comment else []
+    comments.extend(
+        Comment(table, column.name, column.comment) for column in table.columns if column.comment
+    )
+    return comments
+
+
 def _selected(metadata: MetaData, tables: Iterable[Table] | None) -> list[Table]:
     if tables is None:
         return list(metadata.tables.values())
@@ -325,6 +348,9 @@ async def create_all(
             await conn.execute(CreateTable(table, if_not_exists=checkfirst, skip_foreign_keys=skip))
             for index in table.indexes:
                 await conn.execute(CreateIndex(index, if_not_exists=checkfirst))
+            if dialect != "sqlite":
+                for comment in _comments(table):
+                    await conn.execute(comment)
             created.append(table)
         for constraint in deferred:
             if constraint.table in created:

@@ -12,7 +12,14 @@ from aorm.sql.constraints import (
     PrimaryKeyConstraint,
     UniqueConstraint,
 )
-from aorm.sql.ddl import AddConstraint, CreateIndex, CreateTable, DropIndex, DropTable
+from aorm.sql.ddl import (
+    AddConstraint,
+    Comment,
+    CreateIndex,
+    CreateTable,
+    DropIndex,
+    DropTable,
+)
 from aorm.sql.dml_compiler import DMLCompiler
 from aorm.sql.elements import ColumnElement
 from aorm.sql.functions import Function
@@ -164,6 +171,14 @@ class DDLCompiler(DMLCompiler):
     def cascade_sql(self) -> str:
         """`` CASCADE`` for DROP TABLE, where the dialect has it."""
         return " CASCADE"
+
+    def visit_comment(self, comment: Comment, **kw: Any) -> str:
+        # DDL takes no bind parameters: the text is written as a quoted literal.
+        literal = "'" + comment.comment.replace("'", "''") + "'"
+        target = self.from_name(comment.table)
+        if comment.column_name is None:
+            return f"COMMENT ON TABLE {target} IS {literal}"
+        return f"COMMENT ON COLUMN {target}.{self.quote(comment.column_name)} IS {literal}"
 
     def visit_add_constraint(self, add: AddConstraint, **kw: Any) -> str:
         table = add.constraint.table

@@ -112,3 +112,24 @@ async def test_create_all_of_selected_tables(engine: Engine) -> None:
     assert "projects" in await _table_names(engine)
     with pytest.raises(ArgumentError, match="belongs to another MetaData"):
         await MetaData().create_all(engine, tables=[projects])
+
+
+async def test_comments_reach_the_catalog_on_postgresql(engine: Engine, backend: str) -> None:
+    metadata = MetaData()
+    Table(
+        "notes",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("body", String(50), comment="what the user wrote, it's free text"),
+        comment="one row per note",
+    )
+    await metadata.create_all(engine)
+    async with engine.connect() as conn:
+        if backend == "postgresql":
+            table_comment = await conn.scalar(text("SELECT obj_description('notes'::regclass)"))
+            column_comment = await conn.scalar(text("SELECT col_description('notes'::regclass, 2)"))
+            assert table_comment == "one row per note"
+            assert column_comment == "what the user wrote, it's free text"
+        else:
+            # SQLite keeps no comments; the table is created all the same.
+            assert await conn.scalar(text("SELECT count(*) FROM notes")) == 0
