@@ -312,6 +312,17 @@ class Dialect(ABC):
         compiled = self._cached_compile(statement, shape)
         return compiled, literals
 
+    def compile_only(self, statement: Any) -> Compiled:
+        """*statement* compiled (through the cache), without reading its values.
+
+        Unlike :meth:`compile`, Python-side defaults it carries are not
+        called: for a statement whose values come from elsewhere (the rows
+        of a many-row INSERT).
+        """
+        key_parts = getattr(statement, "_key_parts", None)
+        shape = key_parts()[0] if key_parts is not None else statement._cache_key()[0]
+        return self._cached_compile(statement, shape)
+
     def _cached_compile(self, statement: Any, shape: Hashable) -> Compiled:
         try:
             compiled = self.compiled_cache.get(shape)

@@ -99,7 +99,7 @@ class _ServerCursor(DialectCursor):
     async def prefetch(self, size: int) -> list[Any]:
         """Fetch the first chunk ahead (for its column names); :meth:`fetchmany` serves it."""
         records = await self._fetch(size)
-        self._prefetched = [tuple(record) for record in records]
+        self._prefetched = list(map(tuple, records))
         return records
 
     async def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
@@ -113,7 +113,7 @@ class _ServerCursor(DialectCursor):
         if self._exhausted:
             return rows
         records = await self._fetch(size - len(rows))
-        return rows + [tuple(record) for record in records]
+        return rows + list(map(tuple, records))
 
     async def close(self) -> None:
         if self._closed:
@@ -160,7 +160,7 @@ class PGConnection(DialectConnection):
             keys = await self._describe(sql)
         rowcount = len(records) if compiled.is_write else -1
         return ExecResult(
-            rows=[tuple(record) for record in records],
+            rows=list(map(tuple, records)),
             keys=keys,
             rowcount=rowcount,
             returns_rows=True,
@@ -175,7 +175,12 @@ class PGConnection(DialectConnection):
     async def executemany(self, compiled: Compiled, args_list: Sequence[Sequence[Any]]) -> int:
         self._check_usable()
         sql = compiled.sql
-        await self._guard(self.raw.executemany(sql, [tuple(args) for args in args_list]), sql)
+        await self._guard(
+            self.raw.executemany(
+                sql, [args if type(args) is tuple else tuple(args) for args in args_list]
+            ),
+            sql,
+        )
         # asyncpg's executemany reports no command status.
         return -1
 

@@ -259,7 +259,7 @@ class SQLiteConnection(DialectConnection):
     async def executemany(self, compiled: Compiled, args_list: Sequence[Sequence[Any]]) -> int:
         self._check_usable()
         sql = compiled.sql
-        params = [tuple(args) for args in args_list]
+        params = [args if type(args) is tuple else tuple(args) for args in args_list]
 
         def run(conn: sqlite3.Connection) -> int:
             cursor = conn.executemany(sql, params)

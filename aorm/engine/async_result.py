@@ -10,14 +10,15 @@ connection ends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from operator import itemgetter
 from typing import Any, Generic, Self, TypeVar
 
 from aorm.engine.result import UniqueKey, apply_processors
-from aorm.engine.row import Row, RowKeys, RowMapping
+from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
 from aorm.exc import MultipleResultsFound, NoResultFound, ResourceClosedError
 from aorm.sql.compiled import Processor
 
-__all__ = ["AsyncMappingResult", "AsyncResult", "AsyncScalarResult"]
+__all__ = ["AsyncMappingResult", "AsyncResult", "AsyncScalarResult", "AsyncTupleResult"]
 
 OutT = TypeVar("OutT")
 
@@ -210,10 +211,16 @@ class AsyncResult(_AsyncView[Row]):
         chunk_size: int,
         processors: Sequence[Processor | None] | None = None,
     ) -> None:
-        super().__init__(_Stream(RowKeys(keys), fetch, close, chunk_size, processors))
+        super().__init__(_Stream(row_keys(keys), fetch, close, chunk_size, processors))
 
     def _make(self, raw: tuple[Any, ...]) -> Row:
         return Row(self._stream.meta, raw)
+
+    async def _take(self, count: int | None) -> list[Row]:
+        if self._unique_key is not None:
+            return await super()._take(count)
+        meta = self._stream.meta
+        return [Row(meta, raw) for raw in await self._stream.take(count)]
 
     def keys(self) -> list[str]:
         """The column names."""
@@ -226,6 +233,10 @@ class AsyncResult(_AsyncView[Row]):
     def mappings(self) -> AsyncMappingResult:
         """A view yielding each row as a read-only mapping."""
         return AsyncMappingResult(self._stream)
+
+    def tuples(self) -> AsyncTupleResult:
+        """A view yielding each row as a plain tuple (no :class:`Row` is built)."""
+        return AsyncTupleResult(self._stream)
 
     async def scalar(self) -> Any:
         """The first column of the first row, or None; closes the result."""
@@ -253,6 +264,29 @@ class AsyncScalarResult(_AsyncView[Any]):
 
     def _make(self, raw: tuple[Any, ...]) -> Any:
         return raw[self._index]
+
+    async def _take(self, count: int | None) -> list[Any]:
+        if self._unique_key is not None:
+            return await super()._take(count)
+        return list(map(itemgetter(self._index), await self._stream.take(count)))
+
+
+class AsyncTupleResult(_AsyncView[tuple[Any, ...]]):
+    """Each streamed row as the plain tuple it holds (result processors applied)."""
+
+    __slots__ = ()
+
+    def _make(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        return raw
+
+    async def _take(self, count: int | None) -> list[tuple[Any, ...]]:
+        if self._unique_key is not None:
+            return await super()._take(count)
+        return await self._stream.take(count)
+
+    def keys(self) -> list[str]:
+        """The column names."""
+        return list(self._stream.meta.keys)
 
 
 class AsyncMappingResult(_AsyncView[RowMapping]):

@@ -320,7 +320,8 @@ class Connection:
         *parameters* is a mapping for one execution, or a list of mappings to
         run it once per mapping (an INSERT becomes multi-row batches).
         """
-        async with self._operation():
+        self._enter_operation()
+        try:
             self._check_open()
             if is_many(parameters):
                 return await self._execute_many(statement, list(parameters))
@@ -329,7 +330,9 @@ class Connection:
                 # An INSERT without values(): its parameters are its one row.
                 return await self._execute_many(statement, [parameters])
             args = compiled.bind(literals, single(parameters))
-            dconn = await self._statement_connection()
+            dconn = self._dconn
+            if dconn is None or self._root is None:
+                dconn = await self._statement_connection()
             self._before_execute(compiled.sql, args)
             outcome = await self._call(dconn, dconn.execute(compiled, args))
             keys = compiled.result_keys if compiled.result_keys is not None else outcome.keys
@@ -340,12 +343,17 @@ class Connection:
                 returns_rows=outcome.returns_rows,
                 processors=compiled.result_processors,
             )
+        finally:
+            await self._leave_operation()
 
     async def _execute_many(self, statement: Any, rows: list[Mapping[str, Any]]) -> Result:
         if not rows:
             raise ArgumentError("execute() got an empty list of parameter sets")
         dialect = self.dialect
-        compiled, literals = dialect.compile(statement)
+        # Its literals are read only if it runs as an executemany: a many-row
+        # INSERT takes its values from the rows, and its Python-side defaults
+        # must be called once per row, not once more for the statement.
+        compiled = dialect.compile_only(statement)
         batches = dialect.compile_many(statement, compiled, rows)
         if batches is not None:
             dconn = await self._statement_connection()
@@ -365,7 +373,8 @@ class Connection:
             return Result(
                 keys, all_rows, rowcount=rowcount, returns_rows=returns_rows, processors=processors
             )
-        args_list = [compiled.bind(literals, row) for row in rows]
+        compiled, literals = dialect.compile(statement)
+        args_list = compiled.bind_many(literals, rows)
         dconn = await self._statement_connection()
         if compiled.returns_rows:
             # Drivers drop the rows of executemany: run each set on its own.
@@ -434,13 +443,16 @@ class Connection:
     async def _fetch_chunk(
         self, dconn: DialectConnection, cursor: DialectCursor, size: int
     ) -> list[tuple[Any, ...]]:
-        async with self._operation():
+        self._enter_operation()
+        try:
             self._check_open()
             if dconn is not self._dconn:
                 raise ResourceClosedError(
                     "the connection under this streamed result was lost; run the statement again"
                 )
             return await self._call(dconn, cursor.fetchmany(size))
+        finally:
+            await self._leave_operation()
 
     async def _close_cursor(self, dconn: DialectConnection, cursor: DialectCursor) -> None:
         self._streams = [s for s in self._streams if not s.closed]
@@ -457,19 +469,27 @@ class Connection:
     @contextlib.asynccontextmanager
     async def _operation(self) -> AsyncIterator[None]:
         """Mark one operation in flight; a second one meanwhile is concurrent use."""
+        self._enter_operation()
+        try:
+            yield
+        finally:
+            await self._leave_operation()
+
+    def _enter_operation(self) -> None:
+        # ``execute()`` calls this pair directly: it runs for every statement,
+        # and an async context manager costs several frames per use.
         if self._busy:
             raise ConcurrentUseError(
                 "this Connection is already running an operation (in another task); "
                 "a connection serves one task at a time"
             )
         self._busy = True
-        try:
-            yield
-        finally:
-            self._busy = False
-            if self.state is ConnectionState.CLOSED and self._dconn is not None:
-                # close() was called meanwhile (from another task): hand back now.
-                await shielded(self._give_back())
+
+    async def _leave_operation(self) -> None:
+        self._busy = False
+        if self.state is ConnectionState.CLOSED and self._dconn is not None:
+            # close() was called meanwhile (from another task): hand back now.
+            await shielded(self._give_back())
 
     def _check_open(self) -> None:
         if self.state is ConnectionState.OPEN:

@@ -1,7 +1,10 @@
 """``Result``: the rows of one execution, fetched in full, consumed once.
 
-``Result`` hands out :class:`~aorm.engine.row.Row` objects; ``scalars()`` and
-``mappings()`` are views on the same rows (consuming one consumes the other).
+``Result`` hands out :class:`~aorm.engine.row.Row` objects; ``scalars()``,
+``mappings()`` and ``tuples()`` are views on the same rows (consuming one
+consumes the other). ``tuples()`` hands out the plain tuples the rows are made
+of, without building a ``Row`` per row: what code reading many rows by
+position (the ORM's loading) uses.
 ``first()``, ``one()``, ``one_or_none()``, ``scalar()``, ``scalar_one()`` and
 ``scalar_one_or_none()`` close the result; ``all()`` and iteration exhaust it.
 """
@@ -9,9 +12,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, Generic, Self, TypeVar
 
-from aorm.engine.row import Row, RowKeys, RowMapping
+from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
 from aorm.exc import MultipleResultsFound, NoResultFound, ResourceClosedError
 from aorm.sql.compiled import Processor
 
@@ -19,6 +23,7 @@ __all__ = [
     "MappingResult",
     "Result",
     "ScalarResult",
+    "TupleResult",
     "apply_processors",
     "no_rows_message",
 ]
@@ -34,19 +39,37 @@ def apply_processors(
 ) -> list[tuple[Any, ...]]:
     """*rows* with each column's result processor applied (the same list if there are none).
 
-    NULL stays ``None`` without calling the processor.
+    NULL stays ``None`` without calling the processor. The work goes column
+    by column (the rows transposed and back, both in C), so a result of many
+    rows pays one comprehension per processed column instead of a generator
+    per row.
     """
-    if not processors or all(p is None for p in processors):
+    if not rows or not processors:
         return rows
-    width = max(len(processors), len(rows[0]) if rows else 0)
-    padded = tuple(processors) + (None,) * (width - len(processors))
-    return [
+    width = len(rows[0])
+    if width == 0 or all(p is None for p in processors[:width]):
+        return rows
+    try:
+        columns: list[Any] = list(zip(*rows, strict=True))
+    except ValueError:
+        # Rows of different widths (never from one statement): row by row.
+        return [_process_row(row, processors) for row in rows]
+    for position, processor in enumerate(processors[:width]):
+        if processor is not None:
+            columns[position] = [
+                None if value is None else processor(value) for value in columns[position]
+            ]
+    return list(zip(*columns, strict=True))
+
+
+def _process_row(row: tuple[Any, ...], processors: Sequence[Processor | None]) -> tuple[Any, ...]:
+    return (
         tuple(
             value if p is None or value is None else p(value)
-            for value, p in zip(row, padded, strict=False)
+            for value, p in zip(row, processors, strict=False)
         )
-        for row in rows
-    ]
+        + row[len(processors) :]
+    )
 
 
 def no_rows_message(rowcount: int) -> str:
@@ -197,11 +220,17 @@ class Result(_View[Row]):
         processors: Sequence[Processor | None] | None = None,
     ) -> None:
         super().__init__(
-            _Buffer(RowKeys(keys), apply_processors(rows, processors), rowcount, returns_rows)
+            _Buffer(row_keys(keys), apply_processors(rows, processors), rowcount, returns_rows)
         )
 
     def _make(self, raw: tuple[Any, ...]) -> Row:
         return Row(self._buffer.meta, raw)
+
+    def _take(self, count: int | None) -> list[Row]:
+        if self._unique_key is not None:
+            return super()._take(count)
+        meta = self._buffer.meta
+        return [Row(meta, raw) for raw in self._buffer.take(count)]
 
     @property
     def rowcount(self) -> int:
@@ -234,6 +263,10 @@ class Result(_View[Row]):
         """A view yielding each row as a read-only mapping."""
         return MappingResult(self._buffer)
 
+    def tuples(self) -> TupleResult:
+        """A view yielding each row as a plain tuple (no :class:`Row` is built)."""
+        return TupleResult(self._buffer)
+
     def scalar(self) -> Any:
         """The first column of the first row, or None if there is no row; closes the result."""
         row = self.first()
@@ -260,6 +293,33 @@ class ScalarResult(_View[Any]):
 
     def _make(self, raw: tuple[Any, ...]) -> Any:
         return raw[self._index]
+
+    def _take(self, count: int | None) -> list[Any]:
+        if self._unique_key is not None:
+            return super()._take(count)
+        return list(map(itemgetter(self._index), self._buffer.take(count)))
+
+
+class TupleResult(_View[tuple[Any, ...]]):
+    """Each row of a :class:`Result` as the plain tuple it holds (result processors applied).
+
+    The cheapest way to read many rows by position: no :class:`Row` object
+    is made per row.
+    """
+
+    __slots__ = ()
+
+    def _make(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        return raw
+
+    def _take(self, count: int | None) -> list[tuple[Any, ...]]:
+        if self._unique_key is not None:
+            return super()._take(count)
+        return self._buffer.take(count)
+
+    def keys(self) -> list[str]:
+        """The column names."""
+        return list(self._buffer.meta.keys)
 
 
 class MappingResult(_View[RowMapping]):

@@ -7,7 +7,12 @@ from typing import Any, overload
 
 from aorm.exc import InvalidStateError
 
-__all__ = ["Row", "RowKeys", "RowMapping"]
+__all__ = ["Row", "RowKeys", "RowMapping", "row_keys"]
+
+# RowKeys by column names: most results repeat a few shapes, and building the
+# name -> position map for every execution would cost more than the lookup.
+_ROW_KEYS: dict[tuple[str, ...], RowKeys] = {}
+_ROW_KEYS_LIMIT = 1024
 
 
 class RowKeys:
@@ -35,6 +40,17 @@ class RowKeys:
             ) from None
 
 
+def row_keys(keys: Sequence[str]) -> RowKeys:
+    """The (shared, immutable in use) :class:`RowKeys` for *keys*."""
+    names = keys if type(keys) is tuple else tuple(keys)
+    found = _ROW_KEYS.get(names)
+    if found is None:
+        if len(_ROW_KEYS) >= _ROW_KEYS_LIMIT:
+            _ROW_KEYS.clear()
+        found = _ROW_KEYS[names] = RowKeys(names)
+    return found
+
+
 class Row(Sequence[Any]):
     """A result row: a tuple (index, unpack, compare with tuples) with named access.
 
@@ -48,8 +64,10 @@ class Row(Sequence[Any]):
     _meta: RowKeys
 
     def __init__(self, meta: RowKeys, data: tuple[Any, ...]) -> None:
-        self._meta = meta
-        self._data = data
+        # Straight to the slots: ``__setattr__`` refuses writes (and would cost
+        # a Python-level call per attribute for every row of every result).
+        _set_meta(self, meta)
+        _set_data(self, data)
 
     @overload
     def __getitem__(self, key: int) -> Any: ...
@@ -135,6 +153,11 @@ class Row(Sequence[Any]):
     def _tuple(self) -> tuple[Any, ...]:
         """The values as a plain tuple."""
         return self._data
+
+
+# The slot descriptors, bound once: what ``Row.__init__`` writes through.
+_set_meta = Row._meta.__set__  # type: ignore[attr-defined]
+_set_data = Row._data.__set__  # type: ignore[attr-defined]
 
 
 def _rebuild_row(keys: tuple[str, ...], data: tuple[Any, ...]) -> Row:

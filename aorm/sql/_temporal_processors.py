@@ -97,8 +97,13 @@ def datetime_result_from_text(type_repr: str, timezone_aware: bool) -> Processor
             raise_unreadable(type_repr, value, str(exc))
 
     if not timezone_aware:
-
+        # Runs for every value of every row read: the common case in one frame.
         def process_naive(value: Any) -> Any:
+            if type(value) is str:
+                try:
+                    return parse(value)
+                except ValueError:
+                    pass
             return None if value is None else read(value)
 
         return process_naive

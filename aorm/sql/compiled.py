@@ -70,6 +70,43 @@ class Compiled:
             append(value if slot.processor is None else slot.processor(value))
         return args
 
+    def bind_many(
+        self, literals: Sequence[Any], rows: Sequence[Mapping[str, Any]]
+    ) -> list[list[Any]]:
+        """Positional driver arguments for one execution per row of *rows* (an executemany).
+
+        The same as :meth:`bind` for each row, with the statement's own values
+        processed once rather than once per row.
+        """
+        if self.params_as_rows and any(rows):
+            self.bind(literals, rows[0])  # raises: such rows need INSERT batches
+        fixed: list[Any] = []
+        named: list[tuple[int, str, Processor | None]] = []
+        for position, slot in enumerate(self.slots):
+            if slot.name is None:
+                value = literals[slot.index]
+                fixed.append(value if slot.processor is None else slot.processor(value))
+            else:
+                fixed.append(None)
+                named.append((position, slot.name, slot.processor))
+        if not named:
+            return [fixed.copy() for _ in rows]
+        out: list[list[Any]] = []
+        append = out.append
+        for row in rows:
+            if type(row) is not dict:
+                append(self.bind(literals, row))
+                continue
+            args = fixed.copy()
+            for position, name, processor in named:
+                try:
+                    value = row[name]
+                except KeyError:
+                    raise ArgumentError(f"missing value for bind parameter {name!r}") from None
+                args[position] = value if processor is None else processor(value)
+            append(args)
+        return out
+
 
 class DialectInfo(Protocol):
     """What a compiler needs to know of the dialect it compiles for."""

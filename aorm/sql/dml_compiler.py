@@ -10,7 +10,8 @@ from aorm.exc import ArgumentError, CompileError
 from aorm.sql.compiled import BindSlot, Compiled, Processor
 from aorm.sql.compiler_base import CompileState
 from aorm.sql.dml import Delete, Insert, OnConflict, Update, extra_froms
-from aorm.sql.elements import BindParameter, ClauseElement, ColumnElement
+from aorm.sql.elements import ColumnElement
+from aorm.sql.insert_rows import group_rows
 from aorm.sql.schema import Column, Table
 from aorm.sql.select_base import unique_keys
 from aorm.sql.select_compiler import SelectCompiler
@@ -150,10 +151,16 @@ class DMLCompiler(SelectCompiler):
         in order inserts the rows in input order, and their RETURNING rows
         (concatenated) come back in input order too — both PostgreSQL and
         SQLite return the rows of a multi-row ``INSERT … VALUES … RETURNING``
-        in VALUES order. Consecutive rows that set the same columns share a
-        batch; Python-side column defaults fill the columns a row leaves out
-        (callables called once per row). Values set by the statement's own
-        ``.values()`` apply to every row unless the row sets the column.
+        in VALUES order, and the array form a dialect may offer
+        (:meth:`array_insert_sql`) orders its rows explicitly. Consecutive
+        rows that set the same columns share a batch; Python-side column
+        defaults fill the columns a row leaves out (callables called once per
+        row). Values set by the statement's own ``.values()`` apply to every
+        row unless the row sets the column.
+
+        A batch holds at most :attr:`VALUES_BATCH_ROWS` rows, so a large
+        flush runs the same few statement texts over and over: the drivers
+        keep them prepared, and compiling them is paid once per process.
         """
         if not isinstance(statement, Insert):
             raise ArgumentError(f"compile_insert_batches() takes an INSERT, not {statement!r}")
@@ -163,80 +170,119 @@ class DMLCompiler(SelectCompiler):
             )
         if max_params < 1:
             raise ArgumentError(f"max_params must be positive, not {max_params}")
-        base = {c: v for c, v in (statement._values or ())}
-        group: list[list[Any]] = []
-        group_key: tuple[int, ...] | None = None
-        group_columns: list[Column] = []
         # The statement without its values: its literals are those it carries
         # beside the rows (ON CONFLICT … SET values), sent with every batch.
         stripped = statement._generate()
         stripped._values = None
         stripped._for_rows = True
         _, extra_literals = stripped._cache_key()
-        per_batch_budget = max_params - len(extra_literals)
-        for row in rows:
-            columns, values = self._row_values(statement, base, row)
-            key = tuple(id(c) for c in columns)
-            if key != group_key or (columns and (len(group) + 1) * len(columns) > per_batch_budget):
-                if group:
-                    yield self._batch(stripped, group_columns, group, extra_literals)
-                group, group_key, group_columns = [], key, columns
-            group.append(values)
+        budget = max_params - len(extra_literals)
+        for columns, values in group_rows(statement, rows):
             if not columns:
-                yield self._batch(stripped, group_columns, group, extra_literals)
-                group, group_key = [], None
-        if group:
-            yield self._batch(stripped, group_columns, group, extra_literals)
+                # All-default rows: one ``DEFAULT VALUES`` statement each.
+                for row in values:
+                    yield self._values_batch(stripped, columns, [row], extra_literals)
+                continue
+            template = self._array_template(stripped, columns)
+            if template is not None:
+                yield from self._array_batches(template, columns, values, extra_literals)
+                continue
+            per_batch = max(1, min(self.VALUES_BATCH_ROWS, budget // len(columns)))
+            for start in range(0, len(values), per_batch):
+                chunk = values[start : start + per_batch]
+                yield self._values_batch(stripped, columns, chunk, extra_literals)
 
-    def _row_values(
-        self, statement: Insert, base: Mapping[Column, ColumnElement], row: Mapping[str, Any]
-    ) -> tuple[list[Column], list[Any]]:
-        table = statement.table
-        given: dict[Column, Any] = {}
-        for key, value in row.items():
-            column = table.c.get(key)
-            if column is None:
-                column = next((c for c in table.c if c.name == key), None)
-            if column is None:
-                raise ArgumentError(f"table {table.name!r} has no column {key!r}")
-            if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
-                raise ArgumentError(
-                    f"row value for {table.name}.{column.name} is a SQL expression; "
-                    "put SQL expressions in .values()"
-                )
-            given[column] = value
-        for column, element in base.items():
-            if column not in given:
-                if not isinstance(element, BindParameter) or element.callable_ is not None:
-                    raise ArgumentError(
-                        f"{table.name}.{column.name}: only plain values in .values() combine "
-                        "with rows"
-                    )
-                given[column] = element.value
-        for column in statement.default_columns(given):
-            default = column.default
-            if isinstance(default, ClauseElement) or hasattr(default, "__clause_element__"):
-                raise CompileError(
-                    f"{table.name}.{column.name}: SQL expression defaults cannot be used "
-                    "with rows; give the value in each row"
-                )
-            given[column] = default() if callable(default) else default
-        columns = [c for c in table.c if c in given]
-        return columns, [given[c] for c in columns]
+    #: Most rows in one ``INSERT … VALUES`` batch.
+    VALUES_BATCH_ROWS = 1000
+    #: Most rows in one array-form INSERT (:meth:`array_insert_sql`).
+    ARRAY_BATCH_ROWS = 5000
 
-    def _batch(
+    def _values_batch(
         self,
         statement: Insert,
-        columns: list[Column],
+        columns: Sequence[Column],
         rows: list[list[Any]],
         extra_literals: Sequence[Any],
     ) -> tuple[Compiled, list[Any]]:
         compiled = self._batch_template(statement, columns, len(rows))
-        flat: list[Any] = [value for row in rows for value in row]
-        flat.extend(extra_literals)
-        return compiled, compiled.bind(flat, None)
+        width = len(columns)
+        count = len(rows) * width
+        if not _rows_first(compiled, count):
+            # Placeholders before the VALUES (a CTE's): bind in text order.
+            flat = [value for row in rows for value in row]
+            return compiled, compiled.bind(flat + list(extra_literals), None)
+        processors = [slot.processor for slot in compiled.slots[:width]]
+        if any(p is not None for p in processors):
+            args = [
+                value if p is None else p(value)
+                for row in rows
+                for value, p in zip(row, processors, strict=True)
+            ]
+        else:
+            args = [value for row in rows for value in row]
+        args.extend(_tail_args(compiled, count, extra_literals))
+        return compiled, args
 
-    def _batch_template(self, statement: Insert, columns: list[Column], nrows: int) -> Compiled:
+    def _array_batches(
+        self,
+        compiled: Compiled,
+        columns: Sequence[Column],
+        rows: list[list[Any]],
+        extra_literals: Sequence[Any],
+    ) -> Iterator[tuple[Compiled, list[Any]]]:
+        width = len(columns)
+        for start in range(0, len(rows), self.ARRAY_BATCH_ROWS):
+            chunk = rows[start : start + self.ARRAY_BATCH_ROWS]
+            # Column-major: one list of values per column, each one array parameter.
+            arrays: list[Any] = [list(column) for column in zip(*chunk, strict=True)]
+            literals = arrays + list(extra_literals)
+            args = compiled.bind(literals, None)
+            if len(args) < width:  # pragma: no cover - the template guarantees it
+                raise CompileError("array INSERT template lost a column")
+            yield compiled, args
+
+    def array_insert_sql(self, columns: Sequence[Column], markers: Sequence[str]) -> str | None:
+        """The row source of an INSERT taking one array parameter per column, or None.
+
+        *markers* are the placeholders of the arrays, one per column; the
+        result replaces `` VALUES (…), (…)`` after the column list and must
+        produce the rows in array order. The base compiler has no such form.
+        """
+        return None
+
+    def array_bind_processor(self, column: Column) -> Processor | None:
+        """The processor of an array of *column*'s values (each checked and converted)."""
+        element = self._column_processor(column)
+        if element is None:
+            return None
+        return _each(element)
+
+    def _array_template(self, statement: Insert, columns: Sequence[Column]) -> Compiled | None:
+        shape, binds, _ = statement._key_parts()
+        cache_key = (shape, tuple(id(c) for c in columns), "arrays")
+        cached = self._batch_cache.get(cache_key)
+        if cached is not None:
+            self._batch_cache.move_to_end(cache_key)
+            return cached
+        width = len(columns)
+        # Literal positions: one array per column first, then the statement's own values.
+        self._state = CompileState({id(b): width + i for i, b in enumerate(binds)})
+        try:
+            markers = [
+                self.add_slot(None, i, self.array_bind_processor(column))
+                for i, column in enumerate(columns)
+            ]
+            source = self.array_insert_sql(columns, markers)
+            if source is None:
+                return None
+            names = ", ".join(self.quote(c.name or "") for c in columns)
+            compiled = self._finish_insert(statement, f" ({names}) {source}")
+        finally:
+            self._state = None
+        self._remember_batch(cache_key, compiled)
+        return compiled
+
+    def _batch_template(self, statement: Insert, columns: Sequence[Column], nrows: int) -> Compiled:
         shape, binds, _ = statement._key_parts()
         cache_key = (shape, tuple(id(c) for c in columns), nrows)
         cached = self._batch_cache.get(cache_key)
@@ -246,39 +292,51 @@ class DMLCompiler(SelectCompiler):
         width = len(columns)
         offset = nrows * width
         # Literal positions: the row values first, then the statement's own values.
-        bind_index = {id(b): offset + i for i, b in enumerate(binds)}
-        self._state = CompileState(bind_index)
+        self._state = CompileState({id(b): offset + i for i, b in enumerate(binds)})
         try:
-            processors = [self._column_processor(c) for c in columns]
-            slots = self.state.slots
             if not columns:
                 values_sql = self.default_values_sql(statement.table, nrows)
             else:
+                processors = [self._column_processor(c) for c in columns]
+                slots = self.state.slots
+                first = len(slots)
+                # One marker per value; the slots are made in row order, so the
+                # marker of value (r, i) is slot first + r * width + i.
+                slots.extend(
+                    BindSlot(None, r * width + i, processors[i])
+                    for r in range(nrows)
+                    for i in range(width)
+                )
+                row_sql = [
+                    "("
+                    + ", ".join([f"\x00{first + r * width + i}\x00" for i in range(width)])
+                    + ")"
+                    for r in range(nrows)
+                ]
                 names = ", ".join(self.quote(c.name or "") for c in columns)
-                row_sql = []
-                for r in range(nrows):
-                    markers = []
-                    for i in range(width):
-                        slots.append(BindSlot(None, r * width + i, processors[i]))
-                        markers.append(f"\x00{len(slots) - 1}\x00")
-                    row_sql.append("(" + ", ".join(markers) + ")")
                 values_sql = f" ({names}) VALUES " + ", ".join(row_sql)
-            sql = f"INSERT INTO {self.table_sql(statement.table)}{values_sql}"
-            if statement._on_conflict is not None:
-                sql += self.on_conflict_sql(statement, statement._on_conflict)
-            sql += self.returning_sql(statement._returning)
-            compiled = self.finish(
-                self.with_prefix() + sql,
-                **self.returning_info(statement._returning),
-                returns_rows=bool(statement._returning),
-                is_write=True,
-            )
+            compiled = self._finish_insert(statement, values_sql)
         finally:
             self._state = None
+        self._remember_batch(cache_key, compiled)
+        return compiled
+
+    def _finish_insert(self, statement: Insert, rows_sql: str) -> Compiled:
+        sql = f"INSERT INTO {self.table_sql(statement.table)}{rows_sql}"
+        if statement._on_conflict is not None:
+            sql += self.on_conflict_sql(statement, statement._on_conflict)
+        sql += self.returning_sql(statement._returning)
+        return self.finish(
+            self.with_prefix() + sql,
+            **self.returning_info(statement._returning),
+            returns_rows=bool(statement._returning),
+            is_write=True,
+        )
+
+    def _remember_batch(self, cache_key: Hashable, compiled: Compiled) -> None:
         self._batch_cache[cache_key] = compiled
         if len(self._batch_cache) > _BATCH_CACHE_SIZE:
             self._batch_cache.popitem(last=False)
-        return compiled
 
     def _column_processor(self, column: Column) -> Processor | None:
         return column.type.bind_processor(self.dialect.name, column.fullname)
@@ -292,3 +350,39 @@ class DMLCompiler(SelectCompiler):
             "result_keys": keys,
             "result_processors": tuple(self.result_processor(c) for c in columns),
         }
+
+
+def _each(element: Processor) -> Processor:
+    """A processor applying *element* to every value of a list."""
+
+    def process(values: list[Any]) -> list[Any]:
+        return [element(value) for value in values]
+
+    return process
+
+
+def _rows_first(compiled: Compiled, count: int) -> bool:
+    """True when *compiled*'s first *count* placeholders are the row values, in order."""
+    slots = compiled.slots
+    if len(slots) < count:
+        return False
+    if count == 0:
+        return True
+    first, last = slots[0], slots[count - 1]
+    return (
+        first.name is None and first.index == 0 and last.name is None and (last.index == count - 1)
+    )
+
+
+def _tail_args(compiled: Compiled, first: int, extra_literals: Sequence[Any]) -> list[Any]:
+    """The processed values of *compiled*'s slots from *first* on: the statement's own.
+
+    Their indexes count from *first* (the row values come before them).
+    """
+    args: list[Any] = []
+    for slot in compiled.slots[first:]:
+        if slot.name is not None:
+            raise ArgumentError(f"missing value for bind parameter {slot.name!r}")
+        value = extra_literals[slot.index - first]
+        args.append(value if slot.processor is None else slot.processor(value))
+    return args

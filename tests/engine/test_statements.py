@@ -52,7 +52,8 @@ async def test_many_rows_become_multi_row_inserts_returning_in_order(table: Engi
         assert result.all() == [(i + 1, f"n{i}") for i in range(7)]
         assert result.rowcount == 7
     assert len(seen) == 1
-    assert seen[0].count("(") > 7
+    # One statement for every row: multi-row VALUES, or one array per column.
+    assert seen[0].count("(") > 7 or "unnest(" in seen[0]
 
 
 async def test_one_row_for_an_insert_without_values(table: Engine) -> None:

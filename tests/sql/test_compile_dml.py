@@ -262,9 +262,13 @@ def test_insert_batches_stay_under_the_parameter_limit(schema: Schema) -> None:
         v for r in rows for v in (r["user_id"], r["email"])
     ]
     assert batches[0][0] is batches[1][0]  # one compiled template per batch size
+    # PostgreSQL sends one array per column instead, whatever the number of rows.
     pg_batches = _batches(PGCompiler(FakePostgreSQL()), stmt, rows, 100)
     assert len(pg_batches) == 1
-    assert pg_batches[0][0].sql.endswith('($13, $14) RETURNING "addresses"."id"')
+    assert pg_batches[0][0].sql.endswith(
+        'ORDER BY "aorm_rows"."aorm_ordinal" RETURNING "addresses"."id"'
+    )
+    assert pg_batches[0][1] == [[r["user_id"] for r in rows], [r["email"] for r in rows]]
 
 
 def test_insert_batches_group_rows_by_their_columns_in_order() -> None:
@@ -319,5 +323,10 @@ def test_insert_batches_merge_statement_values_into_rows() -> None:
     stmt = insert(table).values(at=None)
     batches = _batches(PGCompiler(FakePostgreSQL()), stmt, [{"id": 1}, {"id": 2, "at": None}], 9)
     assert [(c.sql, a) for c, a in batches] == [
-        ('INSERT INTO "t" ("id", "at") VALUES ($1, $2), ($3, $4)', [1, None, 2, None])
+        (
+            'INSERT INTO "t" ("id", "at") SELECT "aorm_rows"."c0", "aorm_rows"."c1" FROM '
+            "unnest($1::INTEGER[], $2::TIMESTAMP[]) WITH ORDINALITY "
+            'AS "aorm_rows"("c0", "c1", "aorm_ordinal") ORDER BY "aorm_rows"."aorm_ordinal"',
+            [[1, 2], [None, None]],
+        )
     ]
