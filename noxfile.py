@@ -14,7 +14,7 @@ nox.options.error_on_missing_interpreters = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite on SQLite and PostgreSQL (``AORM_TEST_PG_URL``)."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test,examples]")
     session.run("pytest", *session.posargs)
 
 
@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and the examples."""
-    session.install("-e", ".[test,dev]")
+    session.install("-e", ".[test,dev,examples]")
     session.run("mypy")
 
 

@@ -41,9 +41,17 @@ from aorm.pool import NullPool, Pool, PoolStats, StaticPool
 from aorm.session import (
     AsyncSession,
     InstanceState,
+    LazyLoadWarning,
     ObjectState,
     async_sessionmaker,
+    defaultload,
     inspect,
+    joinedload,
+    lazyload,
+    noload,
+    raiseload,
+    selectinload,
+    subqueryload,
 )
 from aorm.sql import (
     JSON,
@@ -183,6 +191,15 @@ __all__ = [
     "ObjectState",
     "async_sessionmaker",
     "inspect",
+    # loader options
+    "LazyLoadWarning",
+    "defaultload",
+    "joinedload",
+    "lazyload",
+    "noload",
+    "raiseload",
+    "selectinload",
+    "subqueryload",
     # errors
     "exc",
 ]

@@ -227,7 +227,9 @@ class RelationshipAttribute(InstrumentedAttribute[T]):
                 return self._store_collection(instance, ())
             return None
         value = state.missing_attribute(self.key)
-        if not prop.uselist or prop.lazy == "dynamic":
+        # A dynamic relationship is a query object, except on an object with no
+        # row yet: there it is a plain list like any new collection.
+        if not prop.uselist or (prop.lazy == "dynamic" and not isinstance(value, list)):
             return value
         current = d.get(self.key)
         if current is not None:

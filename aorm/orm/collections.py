@@ -73,10 +73,17 @@ class InstrumentedList(list[T]):
         """The object whose collection this is (``None`` once detached)."""
         return self._owner if self._attr is not None else None
 
-    def _detach(self) -> None:
-        """Stop reporting: this list is no longer its owner's collection."""
+    def detach(self) -> None:
+        """Stop reporting: this list is no longer its owner's collection.
+
+        Loaders call it on a collection they replace, so that changes made
+        through a reference the caller still holds are not reported.
+        """
         self._attr = None
         self._owner = None
+
+    #: The former name of :meth:`detach`.
+    _detach = detach
 
     def _check(self, items: Iterable[T]) -> list[T]:
         values = list(items)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 from aorm.exc import MappingError
 from aorm.orm.declarative_scan import map_class
+from aorm.orm.instrumentation import AwaitableAttrs
 from aorm.orm.mapper import Mapper
 from aorm.orm.registry import Registry
 from aorm.sql.schema import MetaData, Table
@@ -154,6 +155,16 @@ class DeclarativeBase:
                     "assign None (or an empty list) instead"
                 )
             object.__delattr__(self, key)
+
+    @property
+    def awaitable_attrs(self) -> AwaitableAttrs:
+        """``await obj.awaitable_attrs.<name>``: the attribute's value, loaded first if needed.
+
+        The awaited way to read a relationship that is not loaded or a column
+        that is expired (plain attribute access never does IO and raises for
+        those); a loaded value comes back with no IO.
+        """
+        return AwaitableAttrs(self)
 
     def __repr__(self) -> str:
         cls = type(self)

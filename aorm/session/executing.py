@@ -3,8 +3,11 @@
 These run inside a session operation (the caller holds the concurrent-use
 guard); they autoflush where the session contract says so, run statements
 on the session's connection, and turn rows into objects through the
-identity map (:mod:`aorm.session.loading`). Bulk UPDATE/DELETE statements
-are handed to :mod:`aorm.session.bulk_sync`.
+identity map (:mod:`aorm.session.loading`). Entity queries with loader
+options, or of classes with eager relationships, are run through
+:mod:`aorm.session.eager_loading` (joins added to the statement, then the
+eager loads after it). Bulk UPDATE/DELETE statements are handed to
+:mod:`aorm.session.bulk_sync`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from aorm.exc import ArgumentError, LazyLoadError, NoResultFound
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapper import Mapper, mapper_of
 from aorm.session.bulk_sync import execute_bulk
+from aorm.session.eager_loading import QueryLoad, prepare_query, refresh_eager
 from aorm.session.loading import Hydrator, entity_layout, loading_for, populate_state
+from aorm.session.loading_context import LoadContext
 from aorm.session.state import InstanceState, instance_state_of
-from aorm.session.strategies import strategy_for
+from aorm.session.strategies import RaiseStrategy, effective_strategy
 from aorm.sql.dml import Delete, Update
 
 if TYPE_CHECKING:
@@ -51,6 +56,9 @@ async def execute(
         await session._autoflush()
         return await execute_bulk(session, statement, params, options)
     await session._autoflush()
+    query = prepare_query(statement)
+    if query is not None:
+        return await _execute_loading(session, query, params, options)
     conn = await session._connection()
     result = await conn.execute(statement, params)
     if not result.returns_rows:
@@ -67,6 +75,26 @@ async def execute(
     return Result([slot.key for slot in layout], rows, rowcount=result.rowcount)
 
 
+async def _execute_loading(
+    session: AsyncSession, query: QueryLoad, params: Any, options: Mapping[str, Any]
+) -> Result:
+    """Run an entity query that has loading work: its objects, then its eager loads."""
+    ctx = await LoadContext.begin(
+        session, populate_existing=bool(options.get("populate_existing")), params=params
+    )
+    result = await ctx.connection.execute(query.statement, params)
+    keys = result.keys()
+    if query.width is not None:
+        keys = keys[: query.width]
+    raw_rows = [row._tuple() for row in result.all()]
+    layout = entity_layout(query.original, keys)
+    if layout is None:
+        width = len(keys)
+        return Result(keys, [raw[:width] for raw in raw_rows], rowcount=result.rowcount)
+    rows = await query.load(ctx, layout, raw_rows)
+    return Result([slot.key for slot in layout], rows, rowcount=result.rowcount)
+
+
 async def stream(
     session: AsyncSession,
     statement: Any,
@@ -76,22 +104,34 @@ async def stream(
 ) -> AsyncResult:
     """Stream *statement*'s rows; entity rows are turned into objects chunk by chunk."""
     options = _options(statement, execution_options)
+    populate_existing = bool(options.get("populate_existing"))
     await session._autoflush()
+    query = prepare_query(statement, streaming=True)
     conn = await session._connection()
-    inner = await conn.stream(statement, params, chunk_size=chunk_size)
-    layout = entity_layout(statement, inner.keys())
+    inner = await conn.stream(
+        statement if query is None else query.statement, params, chunk_size=chunk_size
+    )
+    keys = inner.keys()
+    if query is not None and query.width is not None:
+        keys = keys[: query.width]
+    layout = entity_layout(statement, keys)
     if layout is None:
         return inner
-    hydrator = Hydrator(
-        session._identity_map,
-        session._ref,
-        populate_existing=bool(options.get("populate_existing")),
-    )
+    hydrator = Hydrator(session._identity_map, session._ref, populate_existing=populate_existing)
     slots = layout
 
     async def fetch(size: int) -> list[tuple[Any, ...]]:
         rows = await inner.fetchmany(size)
-        return hydrator.rows(slots, [row._tuple() for row in rows])
+        raw_rows = [row._tuple() for row in rows]
+        if query is None:
+            return hydrator.rows(slots, raw_rows)
+        # Each chunk's eager loads run before its rows are handed out; they
+        # use the session's connection between two fetches of the cursor.
+        with session._operation("stream"):
+            ctx = await LoadContext.begin(
+                session, populate_existing=populate_existing, params=params
+            )
+            return await query.load(ctx, slots, raw_rows)
 
     return AsyncResult([slot.key for slot in layout], fetch, inner.close, chunk_size=chunk_size)
 
@@ -149,6 +189,11 @@ async def get(
     stmt: Any = loading.select_by_key()
     if with_for_update:
         stmt = stmt.with_for_update()
+    query = prepare_query(stmt)
+    if query is not None:
+        options = {"populate_existing": populate_existing}
+        rows = await _execute_loading(session, query, loading.key_params(pk), options)
+        return rows.scalars().first()
     conn = await session._connection()
     result = await conn.execute(stmt, loading.key_params(pk))
     raw = result.first()
@@ -183,9 +228,11 @@ async def refresh(session: AsyncSession, state: InstanceState, names: list[str] 
                 f"{state.key[1]!r} no longer exists"
             )
         populate_state(state, columns, row._tuple())
+    if names is None:
+        await refresh_eager(session, state)
     for key in relationships:
         prop = mapper.relationships[key]
-        await strategy_for(prop).load(session, [state], prop)
+        await effective_strategy(state, prop).load(session, [state], prop, refresh=True)
 
 
 async def load_attribute(session: AsyncSession, state: InstanceState, key: str) -> Any:
@@ -208,7 +255,16 @@ async def load_attribute(session: AsyncSession, state: InstanceState, key: str) 
         return getattr(obj, key)
     except LazyLoadError:
         pass
-    await strategy_for(prop).load(session, [state], prop)
+    strategy = effective_strategy(state, prop)
+    if not isinstance(strategy, RaiseStrategy):
+        guard = getattr(session, "_lazy_load_guard", None)
+        if guard is not None:
+            guard.before_load(state, prop)
+        await session._autoflush()
+        expired = [k for k in prop.local_keys if k in state.expired_attributes]
+        if expired:
+            await refresh(session, state, expired)
+    await strategy.load(session, [state], prop)
     return getattr(obj, key)
 
 

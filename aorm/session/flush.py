@@ -1,5 +1,10 @@
 """Running a flush: collect the session's changes, send them, then mark the objects flushed.
 
+What relationships add (orphans, foreign keys copied from related objects,
+association rows, ``post_update`` references, row order inside a table) is
+worked out first by :func:`~aorm.session.dependencies.prepare_flush`, which
+may load collections (awaited) that a delete needs.
+
 A flush is all-or-nothing for the objects. Everything it writes into them
 while statements run (generated keys, defaults, version counters) goes
 through a :class:`~aorm.session.persistence.FlushJournal`; only when every
@@ -15,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aorm.exc import DBAPIError, InvalidStateError
-from aorm.orm.instrumentation import STATE_KEY
+from aorm.session.dependencies import insert_waves, prepare_flush
 from aorm.session.persistence import (
     FlushJournal,
     delete_rows,
@@ -38,17 +43,6 @@ def has_changes(session: AsyncSession) -> bool:
     return bool(session._new or session._deleted or session._identity_map.has_held())
 
 
-def _collect(session: AsyncSession) -> FlushPlan:
-    inserts = list(session._new)
-    updates: list[InstanceState] = []
-    for obj in session._identity_map.held_strongly():
-        state: InstanceState = obj.__dict__[STATE_KEY]
-        if not state.marked_deleted and state.modified:
-            updates.append(state)
-    deletes = list(session._deleted)
-    return build_flush_plan(inserts, updates, deletes)
-
-
 async def flush_session(session: AsyncSession) -> None:
     """Flush *session*'s pending changes (see the module docstring)."""
     if session._flushing:
@@ -60,24 +54,36 @@ async def flush_session(session: AsyncSession) -> None:
     session._flushing = True
     try:
         await session._events.fire("before_flush", session)
-        plan = _collect(session)
-        if plan.empty:
-            return
         tx = session._ensure_transaction()
-        conn = await session._connection()
         journal = FlushJournal()
         filled: dict[InstanceState, tuple[str, ...]] = {}
+        plan = FlushPlan([], [])
         doing = ""
         try:
+            work = await prepare_flush(session)
+            if work.empty:
+                work.finalize(tx)  # pending orphans may still leave the session
+                return
+            plan = build_flush_plan(work.inserts, work.updates, work.deletes)
+            conn = await session._connection()
             for actions in plan.saves:
                 mapper = actions.mapper
                 if actions.inserts:
                     doing = f"INSERT of {mapper.class_.__name__} rows into {mapper.table.name!r}"
-                    keys = await insert_rows(conn, mapper, actions.inserts, journal)
-                    filled.update(zip(actions.inserts, keys, strict=True))
+                    # Rows referring to rows of their own table whose keys the
+                    # database generates go in later batches than those rows.
+                    for batch in insert_waves(mapper, actions.inserts):
+                        work.sync(batch, journal)
+                        keys = await insert_rows(conn, mapper, batch, journal)
+                        filled.update(zip(batch, keys, strict=True))
                 if actions.updates:
                     doing = f"UPDATE of {mapper.class_.__name__} rows in {mapper.table.name!r}"
+                    work.sync(actions.updates, journal)
                     await update_rows(conn, mapper, actions.updates, journal)
+            doing = "writing of association rows and post_update references"
+            await work.after_saves(conn, journal)
+            doing = "removal of the deleted rows' association rows and references"
+            await work.before_deletes(conn)
             for actions in plan.deletes:
                 mapper = actions.mapper
                 doing = f"DELETE of {mapper.class_.__name__} rows from {mapper.table.name!r}"
@@ -90,6 +96,7 @@ async def flush_session(session: AsyncSession) -> None:
             await session._flush_failed(error)
             raise
         _finalize(session, tx, plan, filled)
+        work.finalize(tx)
     finally:
         session._flushing = False
 

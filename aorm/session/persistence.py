@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 import weakref
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
@@ -41,12 +41,20 @@ from aorm.orm.mapper import Mapper
 from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
 from aorm.sql.elements import ClauseElement
 from aorm.sql.expressions import and_, bindparam
-from aorm.sql.schema import Column
+from aorm.sql.schema import Column, Table
 
 if TYPE_CHECKING:
     from aorm.session.state import InstanceState
 
-__all__ = ["FlushJournal", "delete_rows", "insert_rows", "update_rows"]
+__all__ = [
+    "FlushJournal",
+    "delete_association_rows",
+    "delete_rows",
+    "insert_association_rows",
+    "insert_rows",
+    "post_update_rows",
+    "update_rows",
+]
 
 _MISSING: Final = object()
 
@@ -68,21 +76,29 @@ def _is_sql(value: Any) -> bool:
 
 
 class FlushJournal:
-    """An undo log of the values a flush wrote into objects' ``__dict__``."""
+    """An undo log of the values a flush wrote into objects' ``__dict__`` (and their states)."""
 
     __slots__ = ("_entries",)
 
     def __init__(self) -> None:
-        self._entries: list[tuple[dict[str, Any], str, Any]] = []
+        self._entries: list[tuple[dict[str, Any], str, Any] | Callable[[], None]] = []
 
     def set(self, d: dict[str, Any], key: str, value: Any) -> None:
         """``d[key] = value``, remembering what was there."""
         self._entries.append((d, key, d.get(key, _MISSING)))
         d[key] = value
 
+    def on_undo(self, undo: Callable[[], None]) -> None:
+        """Call *undo* when the journal is undone (in turn with the values, newest first)."""
+        self._entries.append(undo)
+
     def undo(self) -> None:
         """Put back every value, newest first."""
-        for d, key, old in reversed(self._entries):
+        for entry in reversed(self._entries):
+            if callable(entry):
+                entry()
+                continue
+            d, key, old = entry
             if old is _MISSING:
                 d.pop(key, None)
             else:
@@ -452,3 +468,58 @@ async def delete_rows(
     await _execute_checked(
         conn, plan.delete_each(), rows, version_key is not None, plan.table.name, "DELETE"
     )
+
+
+# -- rows written for relationships ---------------------------------------------
+
+
+async def post_update_rows(
+    conn: Connection,
+    mapper: Mapper[Any],
+    rows: Sequence[tuple[InstanceState, Mapping[str, Any]]],
+    *,
+    deleting: bool,
+) -> None:
+    """UPDATE some columns of rows that exist already (``post_update`` foreign keys).
+
+    *rows* pairs a state with ``{attribute key: new value}``; rows setting the
+    same keys share one ``executemany``. The row is found by its current key,
+    or, when *deleting* (nulling references before the row's DELETE), by the
+    key it had before the flush.
+    """
+    plan = statements_for(mapper)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for state, values in rows:
+        obj = state.object
+        if obj is None:  # pragma: no cover - the session holds these strongly
+            continue
+        d = obj.__dict__
+        params: dict[str, Any] = {
+            f"old:{key}": _old_value(state, d, key) if deleting else d[key] for key, _ in plan.pk
+        }
+        for key, value in values.items():
+            params[f"new:{key}"] = value
+        keys = tuple(k for k in mapper.column_keys if k in values)
+        groups.setdefault(keys, []).append(params)
+    for keys, params_list in groups.items():
+        stmt = plan.update(keys, False)
+        await _execute_checked(conn, stmt, params_list, False, plan.table.name, "UPDATE")
+
+
+async def insert_association_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """INSERT rows of a many-to-many association *table* (by column key), in multi-row batches."""
+    if rows:
+        await conn.execute(insert(table), [dict(row) for row in rows])
+
+
+async def delete_association_rows(
+    conn: Connection, table: Table, columns: Sequence[Column], keys: Sequence[tuple[Any, ...]]
+) -> None:
+    """DELETE the rows of association *table* whose *columns* equal one of *keys* (executemany)."""
+    if not keys:
+        return
+    stmt = delete(table).where(and_(*[c == bindparam(f"key:{c.key}") for c in columns]))
+    params = [{f"key:{c.key}": v for c, v in zip(columns, key, strict=True)} for key in keys]
+    await conn.execute(stmt, params if len(params) > 1 else params[0])

@@ -17,7 +17,7 @@ import contextlib
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, final
+from typing import Any, TypeVar, final, overload
 
 from aorm._concurrency import shielded
 from aorm.engine.async_result import AsyncResult, AsyncScalarResult
@@ -29,19 +29,28 @@ from aorm.exc import (
     InvalidStateError,
     PendingRollbackError,
 )
+from aorm.orm.attributes import InstrumentedAttribute
 from aorm.orm.instrumentation import STATE_KEY
-from aorm.session import executing, transaction
+from aorm.orm.relationships import RelationshipProperty
+from aorm.session import cascades, executing, transaction
 from aorm.session._guard import OperationGuard
 from aorm.session.events import SessionEvents, SessionListener
 from aorm.session.flush import flush_session, has_changes
 from aorm.session.identity import IdentityMap
+from aorm.session.lazy_load_guard import DEFAULT_LAZY_LOAD_THRESHOLD, LazyLoadGuard, LazyLoadMode
 from aorm.session.query import Query
 from aorm.session.state import InstanceState, instance_state_of
-from aorm.session.transaction import SessionTransaction, SessionTransactionState
+from aorm.session.transaction import (
+    JoinTransactionMode,
+    SessionTransaction,
+    SessionTransactionState,
+    check_join_transaction_mode,
+)
 
 __all__ = ["AsyncSession"]
 
 ModelT = TypeVar("ModelT")
+ValueT = TypeVar("ValueT")
 
 _ACTIVE = SessionTransactionState.ACTIVE
 _DEACTIVATED = SessionTransactionState.DEACTIVATED
@@ -55,20 +64,53 @@ class AsyncSession:
     ``get()`` that misses the identity map (suspend it with ``with
     session.no_autoflush:``). *expire_on_commit* expires every object at
     commit (off by default: async code cannot reload on attribute access).
+    *lazy_loads* is the N+1 guard: ``"warn"`` or ``"raise"`` when one
+    relationship is awaited object by object for more than
+    *lazy_load_threshold* objects (see :mod:`aorm.session.lazy_load_guard`).
 
     Leaving ``async with`` closes the session: what was not committed is
     rolled back. A closed session is empty and may be used again.
+
+    *bind* may also be a :class:`~aorm.engine.Connection` with a transaction
+    open on it: the session then joins that transaction
+    (*join_transaction_mode* ``"create_savepoint"``, the one mode): its own
+    transactions are SAVEPOINTs inside it, ``commit()`` releases the
+    savepoint, ``rollback()`` rolls back to it, and the connection's
+    transaction is never committed or closed by the session. See
+    :mod:`aorm.session.transaction`.
     """
 
     def __init__(
-        self, bind: Engine, *, autoflush: bool = True, expire_on_commit: bool = False
+        self,
+        bind: Engine | Connection,
+        *,
+        autoflush: bool = True,
+        expire_on_commit: bool = False,
+        join_transaction_mode: JoinTransactionMode = "create_savepoint",
+        lazy_loads: LazyLoadMode = "allow",
+        lazy_load_threshold: int = DEFAULT_LAZY_LOAD_THRESHOLD,
     ) -> None:
-        if not isinstance(bind, Engine):
+        check_join_transaction_mode(join_transaction_mode)
+        # The N+1 guard (see aorm.session.lazy_load_guard); checks its arguments.
+        self._lazy_load_guard = LazyLoadGuard(lazy_loads, lazy_load_threshold)
+        joined: Connection | None = None
+        if isinstance(bind, Connection):
+            joined, engine = bind, bind.engine
+        elif isinstance(bind, Engine):
+            engine = bind
+        else:
             raise ArgumentError(
-                f"AsyncSession() takes an Engine (from create_engine()), not {bind!r}"
+                "AsyncSession() takes an Engine (from create_engine()) or a Connection, "
+                f"not {bind!r}"
             )
-        #: The engine whose pool gives this session its connection.
-        self.bind = bind
+        #: The engine whose pool gives this session its connection (a bound
+        #: connection's engine).
+        self.bind: Engine = engine
+        #: The connection given as *bind*, whose transaction the session joins
+        #: (None when the session checks its own connections out of the engine).
+        self.joined_connection = joined
+        #: How the session joins :attr:`joined_connection`'s transaction.
+        self.join_transaction_mode = join_transaction_mode
         #: Flush before queries and get() misses.
         self.autoflush = autoflush
         #: Expire every object when a transaction commits.
@@ -191,15 +233,18 @@ class AsyncSession:
     # -- objects: add, delete, expunge, expire ------------------------------------
 
     def add(self, obj: object) -> None:
-        """Put *obj* in the session: transient → pending, detached → persistent."""
+        """Put *obj* in the session: transient → pending, detached → persistent.
+
+        Objects reachable from it along ``save-update`` cascades join too.
+        """
         self._check_sync("add")
-        self._add_state(instance_state_of(obj), obj)
+        cascades.save_update(self, obj)
 
     def add_all(self, objects: Iterable[object]) -> None:
         """:meth:`add` every object."""
         self._check_sync("add_all")
         for obj in objects:
-            self._add_state(instance_state_of(obj), obj)
+            cascades.save_update(self, obj)
 
     def _add_state(self, state: InstanceState, obj: object) -> None:
         owner = state.session
@@ -226,7 +271,12 @@ class AsyncSession:
             self._identity_map.hold(state.key, obj)
 
     async def delete(self, obj: object) -> None:
-        """Mark persistent *obj* for deletion; its DELETE is sent at the next flush."""
+        """Mark persistent *obj* for deletion; its DELETE is sent at the next flush.
+
+        Objects it reaches along ``delete`` cascades are marked too (pending
+        ones are expunged); a collection that is not loaded is loaded first,
+        unless the relationship has ``passive_deletes``.
+        """
         with self._operation("delete"):
             state = instance_state_of(obj)
             if state.key is None:
@@ -238,14 +288,28 @@ class AsyncSession:
                 self._add_state(state, obj)
             if state.flushed_deleted or state.marked_deleted:
                 return
-            state.marked_deleted = True
-            self._deleted[state] = obj
+            # The cascade's loads run before anything is marked, so an autoflush
+            # they cause sends nothing of this delete.
+            doomed, dropped = await cascades.collect_deletes(self, [state])
+            # A deletion belongs to a transaction: begin one if none is.
+            self._ensure_transaction()
+            for target, target_obj in doomed:
+                target.marked_deleted = True
+                self._deleted[target] = target_obj
+            for target, target_obj in dropped:
+                self._forget(target, target_obj)
 
     def expunge(self, obj: object) -> None:
-        """Take *obj* out of the session: pending → transient, persistent → detached."""
+        """Take *obj* out of the session: pending → transient, persistent → detached.
+
+        Objects it reaches along ``expunge`` cascades are taken out too.
+        """
         self._check_sync("expunge")
         state = self._own_state(obj, "expunge")
+        related = cascades.cascade_targets(self, state, "expunge")
         self._forget(state, obj)
+        for target, target_obj in related:
+            self._forget(target, target_obj)
 
     def expunge_all(self) -> None:
         """Take every object out of the session (the transaction stays open)."""
@@ -277,7 +341,8 @@ class AsyncSession:
 
         Reading an expired attribute raises until it is loaded again
         (``await session.refresh(obj)``, ``await obj.awaitable_attrs.name``,
-        or a query returning its row).
+        or a query returning its row). Expiring every attribute also expires
+        the objects reached along ``refresh-expire`` cascades.
         """
         self._check_sync("expire")
         state = self._own_state(obj, "expire")
@@ -288,10 +353,13 @@ class AsyncSession:
         names = None if attribute_names is None else list(attribute_names)
         if names is not None:
             _check_names(state, names)
+        # Gathered first: expiring drops the loaded relationships it follows.
+        related = cascades.cascade_targets(self, state, "refresh-expire") if names is None else []
         was_modified = state.modified
         state.expire(names)
         if was_modified and not state.modified:
             self._state_clean(state)
+        cascades.expire_states(self, related)
 
     def expire_all(self) -> None:
         """Expire every persistent object of the session."""
@@ -435,6 +503,16 @@ class AsyncSession:
         if state.key is not None:
             self._identity_map.release(state.key)
 
+    def _relationship_changed(
+        self,
+        state: InstanceState,
+        prop: RelationshipProperty[Any],
+        added: Sequence[Any],
+        removed: Sequence[Any],
+    ) -> None:
+        # Cascades what the change brings into the session (save-update).
+        cascades.relationship_changed(self, state, prop, added, removed)
+
     # -- queries -------------------------------------------------------------------
 
     async def execute(
@@ -534,23 +612,59 @@ class AsyncSession:
 
         Unflushed changes to the reloaded attributes are discarded; they are
         no longer expired. Raises :class:`~aorm.exc.NoResultFound` if the row is gone.
+        Refreshing every attribute expires the objects reached along
+        ``refresh-expire`` cascades (they are not reloaded).
         """
         with self._operation("refresh"):
             state = self._own_state(obj, "refresh")
             names = None if attribute_names is None else list(attribute_names)
             if names is not None:
                 _check_names(state, names)
+            related = (
+                cascades.cascade_targets(self, state, "refresh-expire") if names is None else []
+            )
             await executing.refresh(self, state, names)
+            cascades.expire_states(self, related)
 
     async def merge(self, obj: ModelT, *, load: bool = True) -> ModelT:
         """The session's copy of *obj*, with *obj*'s loaded column values copied onto it.
 
         Found in the identity map, else loaded by primary key (*load*), else
-        a new pending object. *obj* itself is not added.
+        a new pending object. *obj* itself is not added. Objects it reaches
+        along ``merge`` cascades are merged too, and the copy refers to their
+        copies.
         """
         with self._operation("merge"):
-            merged: ModelT = await executing.merge(self, obj, load=load)
+            merged: ModelT = await cascades.merge(self, obj, load=load)
             return merged
+
+    @overload
+    async def load(self, obj: object, attribute: InstrumentedAttribute[ValueT]) -> ValueT: ...
+
+    @overload
+    async def load(self, obj: object, attribute: str) -> Any: ...
+
+    async def load(self, obj: object, attribute: InstrumentedAttribute[Any] | str) -> Any:
+        """The value of *obj*'s *attribute* (``Author.books`` or ``"books"``), loaded if needed.
+
+        The typed twin of ``await obj.awaitable_attrs.books``: a type checker
+        knows ``await session.load(author, Author.books)`` is a
+        ``list[Book]``. No query when the value is loaded already.
+        """
+        with self._operation("load"):
+            state = self._own_state(obj, "load")
+            if isinstance(attribute, str):
+                key = attribute
+            else:
+                if not isinstance(attribute, InstrumentedAttribute) or not isinstance(
+                    obj, attribute.class_
+                ):
+                    raise ArgumentError(
+                        f"load() takes an attribute of {type(obj).__name__} (or its name), "
+                        f"not {attribute!r}"
+                    )
+                key = attribute.key
+            return await executing.load_attribute(self, state, key)
 
     async def _load_attribute(self, state: InstanceState, key: str) -> Any:
         """The value of *key* on *state*'s object, loading it if it is expired or unloaded."""

@@ -4,6 +4,9 @@
 ``async with Session() as session:`` per unit of work, or ``async with
 Session.begin() as session:`` for a session in a transaction that commits
 when the block ends normally (rolls back when it raises) and closes.
+
+Bound to a :class:`~aorm.engine.Connection` with a transaction open on it,
+its sessions join that transaction as savepoints (see :class:`AsyncSession`).
 """
 
 from __future__ import annotations
@@ -12,33 +15,39 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, final
 
+from aorm.engine.connection import Connection
 from aorm.engine.engine import Engine
 from aorm.exc import ArgumentError
 from aorm.session.events import SessionEvents, SessionListener
 from aorm.session.session import AsyncSession
+from aorm.session.transaction import check_join_transaction_mode
 
 __all__ = ["async_sessionmaker"]
 
-_OPTIONS = frozenset({"autoflush", "expire_on_commit"})
+_OPTIONS = frozenset({"autoflush", "expire_on_commit", "join_transaction_mode"})
 
 
 @final
 class async_sessionmaker:
     """Makes :class:`AsyncSession` objects with the same engine and options.
 
-    ``async_sessionmaker(engine, autoflush=True, expire_on_commit=False)``;
-    calling it (optionally with overriding options) returns a new session.
+    ``async_sessionmaker(engine, autoflush=True, expire_on_commit=False)``
+    (or a connection in a transaction instead of the engine, with
+    ``join_transaction_mode="create_savepoint"``); calling it (optionally
+    with overriding options) returns a new session.
     Listeners added with :meth:`add_listener` are given to every session it
     makes afterwards.
     """
 
     __slots__ = ("_events", "bind", "kw")
 
-    def __init__(self, bind: Engine, **kw: Any) -> None:
+    def __init__(self, bind: Engine | Connection, **kw: Any) -> None:
         _check(kw)
-        if not isinstance(bind, Engine):
-            raise ArgumentError(f"async_sessionmaker() takes an Engine, not {bind!r}")
-        #: The engine of the sessions made.
+        if not isinstance(bind, Engine | Connection):
+            raise ArgumentError(
+                f"async_sessionmaker() takes an Engine or a Connection, not {bind!r}"
+            )
+        #: The engine (or the connection) of the sessions made.
         self.bind = bind
         #: The session options.
         self.kw: dict[str, Any] = dict(kw)
@@ -78,3 +87,5 @@ def _check(options: dict[str, Any]) -> None:
             f"unknown session option(s): {', '.join(unknown)}; options: "
             + ", ".join(sorted(_OPTIONS))
         )
+    if "join_transaction_mode" in options:
+        check_join_transaction_mode(options["join_transaction_mode"])

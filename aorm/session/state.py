@@ -269,7 +269,12 @@ class InstanceState:
         return strategy_for(prop).missing(self, prop)
 
     def attribute_set(self, key: str, old: Any, new: Any) -> None:
-        """Record that attribute *key* went from *old* to *new* (already in ``__dict__``)."""
+        """Record that attribute *key* went from *old* to *new* (already in ``__dict__``).
+
+        A relationship change is told to the session first (its cascades).
+        """
+        if key in self.mapper.relationships:
+            self._relationship_changed(key, (new,), (old,))
         if self.key is None:
             return
         changes = self.changes
@@ -294,9 +299,17 @@ class InstanceState:
             self._now_dirty()
 
     def collection_changed(self, key: str, added: Sequence[Any], removed: Sequence[Any]) -> None:
-        """Record objects added to / removed from collection *key*."""
+        """Record objects added to / removed from collection *key*.
+
+        The session is told first (its cascades). A pending object records
+        nothing for a collection it holds in memory (all of it is inserted),
+        only for one it never holds (``lazy="dynamic"``).
+        """
+        self._relationship_changed(key, added, removed)
         if self.key is None:
-            return
+            obj = self.object
+            if obj is None or key in obj.__dict__:
+                return
         was_clean = not self.modified
         history = self.collection_changes
         if history is None:
@@ -321,6 +334,11 @@ class InstanceState:
             self._now_dirty()
         elif not was_clean and not self.modified:
             self._now_clean()
+
+    def _relationship_changed(self, key: str, added: Sequence[Any], removed: Sequence[Any]) -> None:
+        session = self.session
+        if session is not None:
+            session._relationship_changed(self, self.mapper.relationships[key], added, removed)
 
     async def load_attribute(self, key: str) -> Any:
         """The value of attribute *key*, loaded through the session first if needed.

@@ -22,6 +22,15 @@ once (to its savepoint, or entirely) and marked *deactivated*: the session
 then refuses every operation with :class:`~aorm.exc.PendingRollbackError`
 until that level is rolled back (``session.rollback()``, or leaving the
 ``async with session.begin_nested()`` block).
+
+A session bound to a :class:`~aorm.engine.Connection` (``AsyncSession(conn)``)
+joins the transaction its owner opened on it (``join_transaction_mode=
+"create_savepoint"``): the session's root transaction is a SAVEPOINT inside
+it, ``commit()`` releases that savepoint, ``rollback()`` rolls back to it,
+and the owner's transaction is never committed or closed by the session.
+(On a connection with no transaction open, the session begins one there and
+commits or rolls it back as its own.) This is how a test runs application
+code that commits inside a transaction it then throws away.
 """
 
 from __future__ import annotations
@@ -30,10 +39,10 @@ import enum
 import logging
 from collections.abc import Generator, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, final
 
 from aorm._concurrency import shielded
-from aorm.exc import DisconnectionError, InvalidStateError
+from aorm.exc import ArgumentError, DisconnectionError, InvalidStateError
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.session.flush import flush_session
 
@@ -44,9 +53,12 @@ if TYPE_CHECKING:
     from aorm.session.state import InstanceState
 
 __all__ = [
+    "JOIN_TRANSACTION_MODES",
+    "JoinTransactionMode",
     "SessionTransaction",
     "SessionTransactionState",
     "begin_level",
+    "check_join_transaction_mode",
     "commit_levels",
     "connection_of",
     "deactivate_after_failure",
@@ -55,6 +67,23 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: How a session bound to a Connection joins the transaction open on it.
+JoinTransactionMode: TypeAlias = Literal["create_savepoint"]
+
+#: The ``join_transaction_mode`` values ``AsyncSession`` accepts.
+JOIN_TRANSACTION_MODES: tuple[JoinTransactionMode, ...] = ("create_savepoint",)
+
+
+def check_join_transaction_mode(mode: object) -> JoinTransactionMode:
+    """*mode* if it is a supported ``join_transaction_mode``; ArgumentError otherwise."""
+    for known in JOIN_TRANSACTION_MODES:
+        if mode == known:
+            return known
+    raise ArgumentError(
+        f"unknown join_transaction_mode {mode!r}; supported: "
+        + ", ".join(repr(name) for name in JOIN_TRANSACTION_MODES)
+    )
 
 
 class SessionTransactionState(enum.Enum):
@@ -237,7 +266,11 @@ class SessionTransaction:
 
     @property
     def savepoint(self) -> Transaction | None:
-        """The engine savepoint behind this level (nested levels)."""
+        """The engine savepoint behind this level.
+
+        Nested levels have one; so has a root joined to the transaction of
+        the connection the session is bound to.
+        """
         return self._savepoint
 
     def undo_objects(self, levels: Iterable[SessionTransaction]) -> None:
@@ -309,10 +342,17 @@ _DEACTIVATED = SessionTransactionState.DEACTIVATED
 
 
 async def connection_of(session: AsyncSession, root: SessionTransaction) -> Connection:
-    """*root*'s connection: checked out, with a transaction begun, on first need."""
+    """*root*'s connection: checked out, with a transaction begun, on first need.
+
+    A session bound to a connection uses that one (see :func:`_join`).
+    """
     conn = root.connection
     if conn is not None:
         return conn
+    joined = session.joined_connection
+    if joined is not None:
+        await _join(root, joined)
+        return joined
     conn = root.connection = session.bind.connect()
     try:
         await conn.start()
@@ -324,11 +364,44 @@ async def connection_of(session: AsyncSession, root: SessionTransaction) -> Conn
     return conn
 
 
+async def _join(root: SessionTransaction, conn: Connection) -> None:
+    """Run *root* on the session's bound *conn*: a savepoint in its open transaction.
+
+    On a connection with no transaction open, *root* begins one there and is
+    its owner (commits and rolls it back like any root).
+    """
+    if conn.in_transaction():
+        # The transaction belongs to whoever opened it (a test fixture, say):
+        # the session only ever commits or rolls back its own savepoint in it.
+        root.set_savepoint(await conn.begin_nested())
+    else:
+        await conn.begin()
+    root.connection = conn
+
+
 async def release_connection(root: SessionTransaction) -> None:
-    """Give *root*'s connection back to the pool (rolling back what is open on it)."""
+    """Give *root*'s connection back to the pool (rolling back what is open on it).
+
+    A connection the session is bound to stays open with its owner: only
+    what *root* began on it is rolled back (a no-op once committed).
+    """
     conn, root.connection = root.connection, None
-    if conn is not None:
+    if conn is None:
+        return
+    if conn is not root.session.joined_connection:
         await conn.close()
+        return
+    savepoint = root.savepoint
+    root.set_savepoint(None)
+    try:
+        if savepoint is not None:
+            await savepoint.rollback()
+        else:
+            await conn.rollback()
+    except Exception:
+        # The owner's next statement finds the connection's trouble (and the
+        # error that caused it was already raised): the session moves on.
+        logger.warning("could not roll back a session's part of %r", conn, exc_info=True)
 
 
 async def begin_level(session: AsyncSession, tx: SessionTransaction) -> None:
@@ -383,7 +456,12 @@ async def _commit_root(session: AsyncSession, root: SessionTransaction) -> None:
     try:
         await session._events.fire("before_commit", session)
         if conn is not None:
-            await conn.commit()
+            savepoint = root.savepoint
+            if savepoint is not None:
+                # A root joined to its bound connection's transaction.
+                await savepoint.commit()
+            else:
+                await conn.commit()
     except BaseException:
         # Not committed (or not known to be): the database discards the
         # transaction with its connection; the objects follow.

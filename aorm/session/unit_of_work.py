@@ -10,8 +10,9 @@ Inside one table, rows keep the order their objects were added, except
 where rows depend on each other (a self-referencing table): then a row comes
 after the rows it refers to (and, for deletes, before them). Those row
 dependencies come from :data:`row_dependency_sources`: the built-in source
-reads foreign-key values that match another flushed row's key; the
-relationship layer registers another that reads related objects.
+reads foreign-key values that match another flushed row's key (except the
+columns of ``post_update`` relationships); :mod:`aorm.session.dependencies`
+registers another that reads related objects.
 """
 
 from __future__ import annotations
@@ -91,13 +92,25 @@ def sort_mappers(mappers: Iterable[Mapper[Any]]) -> list[Mapper[Any]]:
 def _self_references(
     mapper: Mapper[Any],
 ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """``(referring keys, referred keys)`` for each foreign key of a table to itself."""
+    """``(referring keys, referred keys)`` for each foreign key of a table to itself.
+
+    Foreign keys written by a ``post_update`` relationship are left out: they
+    are set after both rows exist (and cleared before a delete), so they
+    order nothing.
+    """
     table = mapper.table
+    post_update = {
+        id(column)
+        for prop in mapper.relationships.values()
+        if prop.post_update
+        or (prop.reverse_property is not None and prop.reverse_property.post_update)
+        for column in prop.foreign_columns
+    }
     result: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for constraint in table.foreign_key_constraints:
         pairs = []
         for fk in constraint.elements:
-            if not fk.references(table) or fk.parent is None:
+            if not fk.references(table) or fk.parent is None or id(fk.parent) in post_update:
                 break
             pairs.append((mapper.column_to_key[fk.parent], mapper.column_to_key[fk.column]))
         else:

@@ -1,0 +1,1 @@
+"""A tiny to-do app and its tests: how to test aorm code with ``aorm.testing``'s pytest plugin."""

@@ -1,0 +1,129 @@
+"""``lazy="dynamic"``: a query object with awaitable terminals; appends become pending changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from aorm.engine import Engine
+from aorm.exc import ArgumentError, InvalidStateError, MultipleResultsFound
+from aorm.session import AsyncSession, DynamicCollection, inspect, selectinload
+from aorm.sql.select import select
+from tests.relationships.conftest import StatementLog
+from tests.relationships.loading_models import Data, Library, Shelf
+
+
+async def _central(session: AsyncSession) -> Library:
+    central = await session.get(Library, 1)
+    assert central is not None
+    return central
+
+
+def shelves_of(library: Library) -> DynamicCollection[Shelf]:
+    """``library.shelves``, which is a query object once the library has a row."""
+    shelves: object = library.shelves
+    assert isinstance(shelves, DynamicCollection)
+    return shelves
+
+
+async def test_dynamic_reads_as_a_query(
+    session: AsyncSession, statements: StatementLog, loading_data: Data
+) -> None:
+    central = await _central(session)
+    statements.clear()
+    shelves = shelves_of(central)
+    assert statements.count() == 0  # nothing loaded by reading it
+    assert [s.label for s in await shelves.all()] == ["fiction", "history", "poetry"]
+    assert "shelves" not in central.__dict__
+
+
+async def test_dynamic_refines_and_counts(session: AsyncSession, loading_data: Data) -> None:
+    central = await _central(session)
+    shelves = shelves_of(central)
+    assert await shelves.count() == 3
+    assert await shelves.where(Shelf.label != "poetry").count() == 2
+    assert [s.label for s in await shelves.filter(Shelf.label.startswith("h")).all()] == ["history"]
+    first = await shelves.order_by(Shelf.label.desc()).first()
+    assert first is not None
+    assert first.label == "poetry"
+    assert [s.label for s in await shelves.offset(1).limit(1).all()] == ["history"]
+    one = await shelves.filter_by(label="fiction").one()
+    assert one.id == 2
+    assert await shelves.filter_by(label="none").one_or_none() is None
+    with pytest.raises(MultipleResultsFound):
+        await shelves.one()
+    empty = await session.get(Library, 2)
+    assert empty is not None
+    assert await shelves_of(empty).count() == 0
+
+
+async def test_dynamic_returns_session_objects(session: AsyncSession, loading_data: Data) -> None:
+    central = await _central(session)
+    fiction = await session.get(Shelf, 2)
+    found = await shelves_of(central).filter_by(label="fiction").one()
+    assert found is fiction
+
+
+async def test_dynamic_append_and_remove_are_pending_changes(
+    session: AsyncSession, loading_data: Data
+) -> None:
+    central = await _central(session)
+    loose = await session.get(Shelf, 4)
+    poetry = await session.get(Shelf, 1)
+    assert loose is not None
+    assert poetry is not None
+    shelves_of(central).append(loose)
+    shelves_of(central).remove(poetry)
+    state = inspect(central)
+    assert state.collection_changes == {"shelves": ([loose], [poetry])}
+    assert state.modified
+    # The other side is in step at once, in memory.
+    assert loose.library is central
+    assert poetry.library is None
+    assert "shelves" not in central.__dict__
+
+
+async def test_dynamic_changes_are_written_at_flush(
+    session: AsyncSession, loading_data: Data
+) -> None:
+    central = await _central(session)
+    loose = await session.get(Shelf, 4)
+    poetry = await session.get(Shelf, 1)
+    assert loose is not None
+    assert poetry is not None
+    shelves_of(central).append(loose)
+    shelves_of(central).remove(poetry)
+    labels = [s.label for s in await shelves_of(central).all()]
+    assert labels == ["fiction", "history", "loose"]  # the query autoflushed first
+    await session.commit()
+    session.expunge_all()
+    rows = (await session.execute(select(Shelf.label, Shelf.library_id).order_by(Shelf.id))).all()
+    assert [tuple(r) for r in rows] == [
+        ("poetry", None),
+        ("fiction", 1),
+        ("history", 1),
+        ("loose", 1),
+    ]
+
+
+async def test_dynamic_of_a_new_object_is_a_list(session: AsyncSession, loading_data: Data) -> None:
+    shelf = Shelf(id=9, label="new")
+    library = Library(id=9, name="new")
+    assert library.shelves == []
+    library.shelves.append(shelf)
+    assert library.shelves == [shelf]
+    pending = Library(id=10, name="pending")
+    session.add(pending)
+    pending.shelves.append(Shelf(id=10, label="also new"))
+    assert [s.label for s in pending.shelves] == ["also new"]
+
+
+async def test_dynamic_of_a_detached_object(engine: Engine, loading_data: Data) -> None:
+    async with AsyncSession(engine) as session:
+        central = await _central(session)
+    with pytest.raises(InvalidStateError, match=r"Library\.shelves.*in no session"):
+        await shelves_of(central).all()
+
+
+async def test_dynamic_cannot_be_eager_loaded(session: AsyncSession, loading_data: Data) -> None:
+    with pytest.raises(ArgumentError, match=r"Library\.shelves is lazy='dynamic'"):
+        await session.scalars(select(Library).options(selectinload(Library.shelves)))
