@@ -30,7 +30,10 @@ PAGES_NOT_RUN = {
 
 #: How many blocks each page marks ``<!-- no-run: … -->``. Only pure illustration
 #: (a web app that needs a server) may be skipped; every one is listed here.
-BLOCKS_NOT_RUN: dict[str, int] = {}
+BLOCKS_NOT_RUN: dict[str, int] = {
+    # The example's conftest.py and test module: pytest runs them (tests/testing/test_example.py).
+    "testing.md": 2,
+}
 
 
 def _cases() -> Iterator[object]:
