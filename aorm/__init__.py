@@ -30,6 +30,7 @@ from aorm.engine import (
 from aorm.orm import (
     Base,
     DeclarativeBase,
+    DynamicMapped,
     Mapped,
     backref,
     configure_mappers,
@@ -179,6 +180,7 @@ __all__ = [
     # mapping
     "Base",
     "DeclarativeBase",
+    "DynamicMapped",
     "Mapped",
     "backref",
     "configure_mappers",

@@ -137,7 +137,13 @@ class ExpiredAttributeError(AormError):
 
 
 class DBAPIError(AormError):
-    """The database or its driver refused an operation; the driver's error is ``__cause__``."""
+    """The database or its driver refused an operation; the driver's error is ``__cause__``.
+
+    What the database named, where it did (mostly for :class:`IntegrityError`):
+    :attr:`constraint`, :attr:`table` and :attr:`columns`; None / empty when
+    the backend does not say (SQLite names no constraint for UNIQUE and NOT
+    NULL, only the table and columns).
+    """
 
     def __init__(
         self,
@@ -146,11 +152,27 @@ class DBAPIError(AormError):
         statement: str | None = None,
         constraint: str | None = None,
         table: str | None = None,
+        columns: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
+        #: The SQL that failed, as sent to the driver (None outside a statement).
         self.statement = statement
+        #: The name of the violated constraint, when the database gives it.
         self.constraint = constraint
+        #: The table the error is about, when the database gives it.
         self.table = table
+        #: The columns the error is about (a unique key's, a NOT NULL column), if known.
+        self.columns = columns
+
+    @property
+    def constraint_name(self) -> str | None:
+        """Same as :attr:`constraint` (asyncpg's name for it)."""
+        return self.constraint
+
+    @property
+    def table_name(self) -> str | None:
+        """Same as :attr:`table` (asyncpg's name for it)."""
+        return self.table
 
 
 class InterfaceError(DBAPIError):

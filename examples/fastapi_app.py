@@ -132,8 +132,8 @@ router = APIRouter()
 @router.post("/authors", status_code=status.HTTP_201_CREATED)
 async def create_author(body: AuthorIn, session: SessionDep) -> AuthorOut:
     """Add an author (with no books yet)."""
-    # books=[]: a new author has none, and saying so leaves nothing to load.
-    author = Author(name=body.name, books=[])
+    # A new author's books are loaded (empty) after the flush that inserts it.
+    author = Author(name=body.name)
     session.add(author)
     await session.commit()
     return AuthorOut.model_validate(author)

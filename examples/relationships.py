@@ -22,8 +22,8 @@ from pathlib import Path
 
 from aorm.engine import Engine, create_engine
 from aorm.exc import LazyLoadError
-from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from aorm.session import AsyncSession, DynamicCollection, inspect
+from aorm.orm import DeclarativeBase, DynamicMapped, Mapped, mapped_column, relationship
+from aorm.session import AsyncSession, inspect
 from aorm.sql import Column, ForeignKey, String, Table, select
 
 # -- 1. the four kinds of relationship ------------------------------------------------
@@ -310,7 +310,9 @@ class Shelf(Loading):
     )
     raise_books: Mapped[list[Volume]] = relationship(lazy="raise", viewonly=True)
     noload_books: Mapped[list[Volume]] = relationship(lazy="noload", viewonly=True)
-    dynamic_books = relationship("Volume", lazy="dynamic", viewonly=True, order_by="Volume.id")
+    dynamic_books: DynamicMapped[Volume] = relationship(
+        lazy="dynamic", viewonly=True, order_by="Volume.id"
+    )
 
 
 class Volume(Loading):
@@ -344,7 +346,7 @@ async def loading(engine: Engine) -> None:
         except LazyLoadError:
             print("raise: reading it raises LazyLoadError")
         print("noload: never loaded:", titles(shelf.noload_books))
-        dynamic: DynamicCollection[Volume] = shelf.dynamic_books
+        dynamic = shelf.dynamic_books
         print("dynamic: a query:", titles(await dynamic.filter(Volume.title > "D").all()))
         print("dynamic: count:", await dynamic.count())
 

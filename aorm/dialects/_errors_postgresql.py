@@ -9,6 +9,7 @@ same mistake raises the same :mod:`aorm.exc` class as on SQLite: class 23 is
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -114,6 +115,7 @@ def translate_postgresql_error(error: Exception, sql: str | None, raw: Any) -> e
         message = f"{message}\nDETAIL: {detail}"
     constraint = getattr(error, "constraint_name", None)
     table = getattr(error, "table_name", None)
+    columns = _columns(error, detail)
     if cls is exc.DisconnectionError:
         message = f"the PostgreSQL connection is closed ({message})"
     if sql is not None:
@@ -123,4 +125,19 @@ def translate_postgresql_error(error: Exception, sql: str | None, raw: Any) -> e
         statement=sql,
         constraint=constraint if isinstance(constraint, str) else None,
         table=table if isinstance(table, str) else None,
+        columns=columns,
     )
+
+
+# DETAIL of a unique violation: "Key (a, b)=(1, 2) already exists."
+_KEY_DETAIL = re.compile(r"^Key \((?P<columns>[^)]*)\)=")
+
+
+def _columns(error: Exception, detail: object) -> tuple[str, ...]:
+    """The columns a constraint error is about: the server's column, or the key's."""
+    column = getattr(error, "column_name", None)
+    if isinstance(column, str) and column:
+        return (column,)
+    if isinstance(detail, str) and (match := _KEY_DETAIL.match(detail)) is not None:
+        return tuple(name.strip().strip('"') for name in match.group("columns").split(","))
+    return ()

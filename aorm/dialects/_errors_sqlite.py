@@ -23,6 +23,8 @@ __all__ = ["translate_sqlite_error"]
 _COLUMN_CONSTRAINT = re.compile(
     r"(?:UNIQUE|NOT NULL|PRIMARY KEY) constraint failed: (?P<table>[^.\s,]+)\."
 )
+# The "t.c, t.d" list after the colon.
+_CONSTRAINT_COLUMNS = re.compile(r"constraint failed: (?P<columns>[^\n]+)")
 # "CHECK constraint failed: ck_name" (the name, or the expression when unnamed)
 _CHECK_CONSTRAINT = re.compile(r"CHECK constraint failed: (?P<name>\w+)$")
 
@@ -95,13 +97,19 @@ def translate_sqlite_error(error: Exception, sql: str | None) -> exc.DBAPIError:
     message = str(error) or type(error).__name__
     table: str | None = None
     constraint: str | None = None
+    columns: tuple[str, ...] = ()
     if cls is exc.IntegrityError:
         if (match := _COLUMN_CONSTRAINT.search(message)) is not None:
             table = match.group("table")
+            listed = _CONSTRAINT_COLUMNS.search(message)
+            if listed is not None:
+                columns = tuple(
+                    item.strip().rpartition(".")[2] for item in listed.group("columns").split(",")
+                )
         elif (match := _CHECK_CONSTRAINT.search(message)) is not None:
             constraint = match.group("name")
     if cls is exc.DisconnectionError:
         message = f"the SQLite connection is closed ({message})"
     if sql is not None:
         message = f"{message}\n[SQL: {sql}]"
-    return cls(message, statement=sql, constraint=constraint, table=table)
+    return cls(message, statement=sql, constraint=constraint, table=table, columns=columns)

@@ -308,7 +308,11 @@ class Dialect(ABC):
 
     def compile(self, statement: Any) -> tuple[Compiled, Sequence[Any]]:
         """*statement* compiled for this dialect (through the cache) and its literals."""
-        shape, literals = statement._cache_key()
+        try:
+            cache_key = statement._cache_key
+        except AttributeError:
+            raise _not_a_statement(statement) from None
+        shape, literals = cache_key()
         compiled = self._cached_compile(statement, shape)
         return compiled, literals
 
@@ -398,3 +402,14 @@ def _is_insert(statement: Any) -> bool:
     if isinstance(marker, bool):
         return marker
     return type(statement).__name__ == "Insert"
+
+
+def _not_a_statement(value: object) -> ArgumentError:
+    """The error for running something that is not a statement (a plain SQL string, say)."""
+    hint = (
+        "; wrap SQL strings in text(): text(" + repr(value) + ")" if isinstance(value, str) else ""
+    )
+    return ArgumentError(
+        "expected a statement (select(), insert(), update(), delete(), text(), DDL), "
+        f"not {type(value).__name__} {value!r:.80}{hint}"
+    )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from operator import itemgetter
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar, overload
 
+from aorm._typing import RowT, ValueT
 from aorm.engine.result import UniqueKey, apply_processors
 from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
 from aorm.exc import MultipleResultsFound, NoResultFound, ResourceClosedError
@@ -20,7 +21,10 @@ from aorm.sql.compiled import Processor
 
 __all__ = ["AsyncMappingResult", "AsyncResult", "AsyncScalarResult", "AsyncTupleResult"]
 
-OutT = TypeVar("OutT")
+# Covariant: an AsyncScalarResult[User] is an AsyncScalarResult[object].
+OutT = TypeVar("OutT", covariant=True)
+#: The first column's type, read from a result's row shape.
+_T0 = TypeVar("_T0")
 
 #: Fetches up to n more raw rows from the cursor (an empty list at the end).
 FetchChunk = Callable[[int], Awaitable[list[tuple[Any, ...]]]]
@@ -197,8 +201,8 @@ def _hashable(item: Any) -> Hashable:
     return item if isinstance(item, Hashable) else repr(item)
 
 
-class AsyncResult(_AsyncView[Row]):
-    """Streamed rows as :class:`Row` objects."""
+class AsyncResult(_AsyncView[Row[RowT]]):
+    """Streamed rows as :class:`Row` objects (typed by row shape, like ``Result``)."""
 
     __slots__ = ()
 
@@ -213,10 +217,10 @@ class AsyncResult(_AsyncView[Row]):
     ) -> None:
         super().__init__(_Stream(row_keys(keys), fetch, close, chunk_size, processors))
 
-    def _make(self, raw: tuple[Any, ...]) -> Row:
+    def _make(self, raw: tuple[Any, ...]) -> Row[RowT]:
         return Row(self._stream.meta, raw)
 
-    async def _take(self, count: int | None) -> list[Row]:
+    async def _take(self, count: int | None) -> list[Row[RowT]]:
         if self._unique_key is not None:
             return await super()._take(count)
         meta = self._stream.meta
@@ -226,7 +230,15 @@ class AsyncResult(_AsyncView[Row]):
         """The column names."""
         return list(self._stream.meta.keys)
 
-    def scalars(self, index: int = 0) -> AsyncScalarResult:
+    @overload
+    def scalars(
+        self: AsyncResult[tuple[_T0, *tuple[Any, ...]]], index: Literal[0] = ...
+    ) -> AsyncScalarResult[_T0]: ...
+
+    @overload
+    def scalars(self, index: int = ...) -> AsyncScalarResult[Any]: ...
+
+    def scalars(self, index: int = 0) -> AsyncScalarResult[Any]:
         """A view yielding column *index* of each row."""
         return AsyncScalarResult(self._stream, index)
 
@@ -234,18 +246,38 @@ class AsyncResult(_AsyncView[Row]):
         """A view yielding each row as a read-only mapping."""
         return AsyncMappingResult(self._stream)
 
-    def tuples(self) -> AsyncTupleResult:
+    def tuples(self) -> AsyncTupleResult[RowT]:
         """A view yielding each row as a plain tuple (no :class:`Row` is built)."""
         return AsyncTupleResult(self._stream)
+
+    @overload
+    async def scalar(self: AsyncResult[tuple[_T0, *tuple[Any, ...]]]) -> _T0 | None: ...
+
+    @overload
+    async def scalar(self) -> Any: ...
 
     async def scalar(self) -> Any:
         """The first column of the first row, or None; closes the result."""
         row = await self.first()
         return None if row is None else row[0]
 
+    @overload
+    async def scalar_one(self: AsyncResult[tuple[_T0, *tuple[Any, ...]]]) -> _T0: ...
+
+    @overload
+    async def scalar_one(self) -> Any: ...
+
     async def scalar_one(self) -> Any:
         """The first column of the only row; raises like :meth:`one`."""
         return (await self.one())[0]
+
+    @overload
+    async def scalar_one_or_none(
+        self: AsyncResult[tuple[_T0, *tuple[Any, ...]]],
+    ) -> _T0 | None: ...
+
+    @overload
+    async def scalar_one_or_none(self) -> Any: ...
 
     async def scalar_one_or_none(self) -> Any:
         """The first column of the only row, or None; raises like :meth:`one_or_none`."""
@@ -253,8 +285,8 @@ class AsyncResult(_AsyncView[Row]):
         return None if row is None else row[0]
 
 
-class AsyncScalarResult(_AsyncView[Any]):
-    """One column of each streamed row."""
+class AsyncScalarResult(_AsyncView[ValueT]):
+    """One column of each streamed row (``AsyncScalarResult[User]`` for type checkers)."""
 
     __slots__ = ("_index",)
 
@@ -262,27 +294,29 @@ class AsyncScalarResult(_AsyncView[Any]):
         super().__init__(stream)
         self._index = index
 
-    def _make(self, raw: tuple[Any, ...]) -> Any:
-        return raw[self._index]
+    def _make(self, raw: tuple[Any, ...]) -> ValueT:
+        value: ValueT = raw[self._index]
+        return value
 
-    async def _take(self, count: int | None) -> list[Any]:
+    async def _take(self, count: int | None) -> list[ValueT]:
         if self._unique_key is not None:
             return await super()._take(count)
         return list(map(itemgetter(self._index), await self._stream.take(count)))
 
 
-class AsyncTupleResult(_AsyncView[tuple[Any, ...]]):
+class AsyncTupleResult(_AsyncView[RowT]):
     """Each streamed row as the plain tuple it holds (result processors applied)."""
 
     __slots__ = ()
 
-    def _make(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
-        return raw
+    # The rows are the statement's shape (RowT); the stream holds them untyped.
+    def _make(self, raw: tuple[Any, ...]) -> RowT:
+        return raw  # type: ignore[return-value]
 
-    async def _take(self, count: int | None) -> list[tuple[Any, ...]]:
+    async def _take(self, count: int | None) -> list[RowT]:
         if self._unique_key is not None:
             return await super()._take(count)
-        return await self._stream.take(count)
+        return await self._stream.take(count)  # type: ignore[return-value]
 
     def keys(self) -> list[str]:
         """The column names."""

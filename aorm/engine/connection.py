@@ -20,7 +20,7 @@ import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Generator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, final
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, final, overload
 
 from aorm._concurrency import shielded
 from aorm.dialects.base import Dialect, DialectConnection, DialectCursor
@@ -38,12 +38,25 @@ from aorm.sql.compiled import Compiled
 
 if TYPE_CHECKING:
     from aorm.engine.engine import Engine
+    from aorm.sql.ddl import DDLElement
+    from aorm.sql.dml import DMLStatement
+    from aorm.sql.select import Select
+    from aorm.sql.select_base import CompoundSelect
+    from aorm.sql.text import TextClause
+
+    # Every statement but a SELECT: its result is untyped. Listing them (rather
+    # than taking Any) keeps a SELECT with an untyped column from matching
+    # both overloads, which would make its whole result Any.
+    _OtherStatement: TypeAlias = TextClause | DMLStatement | DDLElement | CompoundSelect
 
 __all__ = ["Connection", "ConnectionState"]
 
 logger = logging.getLogger("aorm.engine")
 
 ResultT = TypeVar("ResultT")
+# For type checkers: a statement's row shape, and its first column's type.
+_RowT = TypeVar("_RowT", bound=tuple[Any, ...])
+_T0 = TypeVar("_T0")
 
 #: Rows fetched per round trip by ``stream()`` unless told otherwise.
 DEFAULT_CHUNK_SIZE = 1000
@@ -161,10 +174,19 @@ class Connection:
         """Throw the driver connection away (slot freed); the open transaction becomes inactive."""
         async with self._operation():
             self._check_open()
-            await shielded(self._invalidate_now())
+            await shielded(self._invalidate_now(discard=True))
 
     def __repr__(self) -> str:
-        return f"<Connection {self.state.value} {self.engine.url}>"
+        if self.state is ConnectionState.OPEN:
+            if self._nested:
+                what = f"open, in a transaction with {len(self._nested)} savepoint(s)"
+            else:
+                what = "open, in a transaction" if self._root is not None else "open, idle"
+            if self.invalidated:
+                what += ", invalidated"
+        else:
+            what = self.state.value
+        return f"<Connection {what} {self.engine.url.render(hide_password=True)}>"
 
     # -- transactions ----------------------------------------------------------
 
@@ -314,6 +336,12 @@ class Connection:
 
     # -- statements ------------------------------------------------------------
 
+    @overload
+    async def execute(self, statement: Select[_RowT], parameters: Any = None) -> Result[_RowT]: ...
+
+    @overload
+    async def execute(self, statement: _OtherStatement, parameters: Any = None) -> Result[Any]: ...
+
     async def execute(self, statement: Any, parameters: Any = None) -> Result:
         """Run *statement* (``text()`` or a statement object) and fetch all its rows.
 
@@ -397,13 +425,49 @@ class Connection:
             rowcount = add_counts(rowcount, outcome.rowcount)
         return Result(keys, all_rows, rowcount=rowcount, processors=compiled.result_processors)
 
+    @overload
+    async def scalar(
+        self, statement: Select[tuple[_T0, *tuple[Any, ...]]], parameters: Any = None
+    ) -> _T0 | None: ...
+
+    @overload
+    async def scalar(self, statement: _OtherStatement, parameters: Any = None) -> Any: ...
+
     async def scalar(self, statement: Any, parameters: Any = None) -> Any:
         """The first column of the first row of *statement*, or None."""
         return (await self.execute(statement, parameters)).scalar()
 
-    async def scalars(self, statement: Any, parameters: Any = None) -> ScalarResult:
+    @overload
+    async def scalars(
+        self, statement: Select[tuple[_T0, *tuple[Any, ...]]], parameters: Any = None
+    ) -> ScalarResult[_T0]: ...
+
+    @overload
+    async def scalars(
+        self, statement: _OtherStatement, parameters: Any = None
+    ) -> ScalarResult[Any]: ...
+
+    async def scalars(self, statement: Any, parameters: Any = None) -> ScalarResult[Any]:
         """The first column of every row of *statement*."""
         return (await self.execute(statement, parameters)).scalars()
+
+    @overload
+    async def stream(
+        self,
+        statement: Select[_RowT],
+        parameters: Any = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> AsyncResult[_RowT]: ...
+
+    @overload
+    async def stream(
+        self,
+        statement: _OtherStatement,
+        parameters: Any = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> AsyncResult[Any]: ...
 
     async def stream(
         self, statement: Any, parameters: Any = None, *, chunk_size: int = DEFAULT_CHUNK_SIZE
@@ -434,9 +498,27 @@ class Connection:
             self._streams.append(result)
             return result
 
+    @overload
+    async def stream_scalars(
+        self,
+        statement: Select[tuple[_T0, *tuple[Any, ...]]],
+        parameters: Any = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> AsyncScalarResult[_T0]: ...
+
+    @overload
+    async def stream_scalars(
+        self,
+        statement: _OtherStatement,
+        parameters: Any = None,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> AsyncScalarResult[Any]: ...
+
     async def stream_scalars(
         self, statement: Any, parameters: Any = None, *, chunk_size: int = DEFAULT_CHUNK_SIZE
-    ) -> AsyncScalarResult:
+    ) -> AsyncScalarResult[Any]:
         """The first column of each streamed row (see :meth:`stream`)."""
         return (await self.stream(statement, parameters, chunk_size=chunk_size)).scalars()
 
@@ -537,7 +619,9 @@ class Connection:
                 await shielded(self._invalidate_now())
             raise
 
-    async def _invalidate_now(self) -> None:
+    async def _invalidate_now(self, *, discard: bool = False) -> None:
+        # An explicit invalidate() means "never reuse this one", even if it
+        # still answers; a driver failure first tries to recover the connection.
         dconn, raw, pool = self._dconn, self._raw, self._pool
         self._dconn = self._raw = None
         self.invalidated = True
@@ -549,6 +633,10 @@ class Connection:
         for savepoint in self._nested:
             savepoint.state = TransactionState.INACTIVE
         if dconn is None:
+            return
+        if discard:
+            await dconn.discard()
+            await pool.invalidate(raw)
             return
         await self._hand_back_broken(dconn, raw, pool)
 

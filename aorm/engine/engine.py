@@ -126,7 +126,18 @@ class Engine:
         await self.dispose()
 
     def __repr__(self) -> str:
-        return f"Engine({self.url.render(hide_password=True)})"
+        # No IO and no new pool: a disposed engine says so instead.
+        url = self.url.render(hide_password=True)
+        pool = self._pool
+        if pool is None or pool.closed:
+            where = "no pool (disposed)"
+        else:
+            stats = pool.stats()
+            where = (
+                f"{type(pool).__name__} size={stats.size} max_overflow={stats.max_overflow} "
+                f"checked_out={stats.checked_out}"
+            )
+        return f"<Engine {url} dialect={self.dialect.name} {where}>"
 
 
 @final

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar, overload
 
+from aorm._typing import RowT, ValueT
 from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
-from aorm.exc import MultipleResultsFound, NoResultFound, ResourceClosedError
+from aorm.exc import ArgumentError, MultipleResultsFound, NoResultFound, ResourceClosedError
 from aorm.sql.compiled import Processor
 
 __all__ = [
@@ -28,7 +29,10 @@ __all__ = [
     "no_rows_message",
 ]
 
-OutT = TypeVar("OutT")
+# Covariant: a ScalarResult[User] is a ScalarResult[object].
+OutT = TypeVar("OutT", covariant=True)
+#: The first column's type, read from a result's row shape.
+_T0 = TypeVar("_T0")
 
 #: Turns one output (row, scalar or mapping) into what ``unique()`` compares.
 UniqueKey = Callable[[Any], Hashable]
@@ -81,12 +85,23 @@ def no_rows_message(rowcount: int) -> str:
 
 
 class _Buffer:
-    """The fetched rows of one execution and how far they have been read."""
+    """The fetched rows of one execution and how far they have been read.
 
-    __slots__ = ("closed", "meta", "pos", "returns_rows", "rowcount", "rows")
+    With *single*, ``rows`` holds the one value of each row rather than a
+    1-tuple (the ORM's results of one entity): the tuples are made only if
+    rows are asked for, never for ``scalars()``.
+    """
+
+    __slots__ = ("closed", "meta", "pos", "returns_rows", "rowcount", "rows", "single")
 
     def __init__(
-        self, meta: RowKeys, rows: list[tuple[Any, ...]], rowcount: int, returns_rows: bool
+        self,
+        meta: RowKeys,
+        rows: list[Any],
+        rowcount: int,
+        returns_rows: bool,
+        *,
+        single: bool = False,
     ) -> None:
         self.meta = meta
         self.rows = rows
@@ -94,6 +109,7 @@ class _Buffer:
         self.rowcount = rowcount
         self.returns_rows = returns_rows
         self.closed = False
+        self.single = single
 
     def check(self) -> None:
         if not self.returns_rows:
@@ -105,6 +121,11 @@ class _Buffer:
             )
 
     def take(self, count: int | None) -> list[tuple[Any, ...]]:
+        taken = self.take_values(count)
+        return [(value,) for value in taken] if self.single else taken
+
+    def take_values(self, count: int | None) -> list[Any]:
+        """The next rows as stored: tuples, or bare values with ``single``."""
         self.check()
         start = self.pos
         stop = len(self.rows) if count is None else min(len(self.rows), start + count)
@@ -130,7 +151,16 @@ class _View(Generic[OutT]):
     def _make(self, raw: tuple[Any, ...]) -> OutT:
         raise NotImplementedError
 
-    def _default_unique_key(self, item: OutT) -> Hashable:
+    def __repr__(self) -> str:
+        buffer, name = self._buffer, type(self).__name__
+        if not buffer.returns_rows:
+            return f"<{name} returns no rows, rowcount={buffer.rowcount}>"
+        columns = ", ".join(buffer.meta.keys)
+        if buffer.closed:
+            return f"<{name} ({columns}) closed>"
+        return f"<{name} ({columns}) {len(buffer.rows) - buffer.pos} row(s) not read>"
+
+    def _default_unique_key(self, item: object) -> Hashable:
         return item if isinstance(item, Hashable) else repr(item)
 
     def _take(self, count: int | None) -> list[OutT]:
@@ -205,8 +235,15 @@ class _View(Generic[OutT]):
         return rows[0]
 
 
-class Result(_View[Row]):
-    """The rows of one execution as :class:`Row` objects, plus ``rowcount``."""
+class Result(_View[Row[RowT]]):
+    """The rows of one execution as :class:`Row` objects, plus ``rowcount``.
+
+    For type checkers a result is generic over its row shape, taken from
+    the statement: ``await session.execute(select(User.id, User.name))`` is a
+    ``Result[tuple[int, str]]``, its ``scalars()`` a ``ScalarResult[int]``,
+    its ``tuples()`` a ``TupleResult[tuple[int, str]]``. Raw SQL (and any
+    statement but a SELECT) gives ``Result[Any]``.
+    """
 
     __slots__ = ()
 
@@ -223,10 +260,21 @@ class Result(_View[Row]):
             _Buffer(row_keys(keys), apply_processors(rows, processors), rowcount, returns_rows)
         )
 
-    def _make(self, raw: tuple[Any, ...]) -> Row:
+    @classmethod
+    def of_values(cls, key: str, values: list[Any], *, rowcount: int = -1) -> Self:
+        """A result of one column named *key* whose rows hold *values* (taken over, not copied).
+
+        What the session returns for a query of one entity: ``scalars()``
+        hands out *values* itself, with no tuple made per row.
+        """
+        result = cls.__new__(cls)
+        _View.__init__(result, _Buffer(row_keys([key]), values, rowcount, True, single=True))
+        return result
+
+    def _make(self, raw: tuple[Any, ...]) -> Row[RowT]:
         return Row(self._buffer.meta, raw)
 
-    def _take(self, count: int | None) -> list[Row]:
+    def _take(self, count: int | None) -> list[Row[RowT]]:
         if self._unique_key is not None:
             return super()._take(count)
         meta = self._buffer.meta
@@ -255,26 +303,58 @@ class Result(_View[Row]):
         """Discard the remaining rows; fetching afterwards raises ResourceClosedError."""
         self._buffer.close()
 
-    def scalars(self, index: int = 0) -> ScalarResult:
+    @overload
+    def scalars(
+        self: Result[tuple[_T0, *tuple[Any, ...]]], index: Literal[0] = ...
+    ) -> ScalarResult[_T0]: ...
+
+    @overload
+    def scalars(self, index: int = ...) -> ScalarResult[Any]: ...
+
+    def scalars(self, index: int = 0) -> ScalarResult[Any]:
         """A view yielding column *index* of each row instead of rows."""
+        if index:
+            keys = self._buffer.meta.keys
+            if not -len(keys) <= index < len(keys):
+                raise ArgumentError(
+                    f"scalars({index}): the rows have {len(keys)} column(s): {', '.join(keys)}"
+                )
         return ScalarResult(self._buffer, index)
 
     def mappings(self) -> MappingResult:
         """A view yielding each row as a read-only mapping."""
         return MappingResult(self._buffer)
 
-    def tuples(self) -> TupleResult:
+    def tuples(self) -> TupleResult[RowT]:
         """A view yielding each row as a plain tuple (no :class:`Row` is built)."""
         return TupleResult(self._buffer)
+
+    @overload
+    def scalar(self: Result[tuple[_T0, *tuple[Any, ...]]]) -> _T0 | None: ...
+
+    @overload
+    def scalar(self) -> Any: ...
 
     def scalar(self) -> Any:
         """The first column of the first row, or None if there is no row; closes the result."""
         row = self.first()
         return None if row is None else row[0]
 
+    @overload
+    def scalar_one(self: Result[tuple[_T0, *tuple[Any, ...]]]) -> _T0: ...
+
+    @overload
+    def scalar_one(self) -> Any: ...
+
     def scalar_one(self) -> Any:
         """The first column of the only row; raises like :meth:`one`."""
         return self.one()[0]
+
+    @overload
+    def scalar_one_or_none(self: Result[tuple[_T0, *tuple[Any, ...]]]) -> _T0 | None: ...
+
+    @overload
+    def scalar_one_or_none(self) -> Any: ...
 
     def scalar_one_or_none(self) -> Any:
         """The first column of the only row, or None; raises like :meth:`one_or_none`."""
@@ -282,8 +362,8 @@ class Result(_View[Row]):
         return None if row is None else row[0]
 
 
-class ScalarResult(_View[Any]):
-    """One column of each row of a :class:`Result`."""
+class ScalarResult(_View[ValueT]):
+    """One column of each row of a :class:`Result` (``ScalarResult[User]`` for type checkers)."""
 
     __slots__ = ("_index",)
 
@@ -291,16 +371,20 @@ class ScalarResult(_View[Any]):
         super().__init__(buffer)
         self._index = index
 
-    def _make(self, raw: tuple[Any, ...]) -> Any:
-        return raw[self._index]
+    def _make(self, raw: tuple[Any, ...]) -> ValueT:
+        value: ValueT = raw[self._index]
+        return value
 
-    def _take(self, count: int | None) -> list[Any]:
+    def _take(self, count: int | None) -> list[ValueT]:
         if self._unique_key is not None:
             return super()._take(count)
-        return list(map(itemgetter(self._index), self._buffer.take(count)))
+        buffer = self._buffer
+        if buffer.single and self._index == 0:
+            return buffer.take_values(count)
+        return list(map(itemgetter(self._index), buffer.take(count)))
 
 
-class TupleResult(_View[tuple[Any, ...]]):
+class TupleResult(_View[RowT]):
     """Each row of a :class:`Result` as the plain tuple it holds (result processors applied).
 
     The cheapest way to read many rows by position: no :class:`Row` object
@@ -309,13 +393,14 @@ class TupleResult(_View[tuple[Any, ...]]):
 
     __slots__ = ()
 
-    def _make(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
-        return raw
+    # The rows are the statement's shape (RowT); the buffer holds them untyped.
+    def _make(self, raw: tuple[Any, ...]) -> RowT:
+        return raw  # type: ignore[return-value]
 
-    def _take(self, count: int | None) -> list[tuple[Any, ...]]:
+    def _take(self, count: int | None) -> list[RowT]:
         if self._unique_key is not None:
             return super()._take(count)
-        return self._buffer.take(count)
+        return self._buffer.take(count)  # type: ignore[return-value]
 
     def keys(self) -> list[str]:
         """The column names."""

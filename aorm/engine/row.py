@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, Generic, overload
 
+from aorm._typing import RowT
 from aorm.exc import InvalidStateError
 
 __all__ = ["Row", "RowKeys", "RowMapping", "row_keys"]
@@ -51,11 +52,13 @@ def row_keys(keys: Sequence[str]) -> RowKeys:
     return found
 
 
-class Row(Sequence[Any]):
+class Row(Sequence[Any], Generic[RowT]):
     """A result row: a tuple (index, unpack, compare with tuples) with named access.
 
     ``row[0]``, ``row.name``, ``row["name"]`` and ``row._mapping["name"]`` all
-    work; ``row._fields`` lists the names.
+    work; ``row._fields`` lists the names. For type checkers a row is generic
+    over its shape (``Row[tuple[int, str]]``); :meth:`_tuple` gives the values
+    with that type.
     """
 
     __slots__ = ("_data", "_meta")
@@ -150,9 +153,9 @@ class Row(Sequence[Any]):
         """A new ``dict`` of column name → value."""
         return dict(zip(self._meta.keys, self._data, strict=True))
 
-    def _tuple(self) -> tuple[Any, ...]:
-        """The values as a plain tuple."""
-        return self._data
+    def _tuple(self) -> RowT:
+        """The values as a plain tuple (typed by the statement: ``tuple[int, str]``)."""
+        return self._data  # type: ignore[return-value]  # the shape is the statement's
 
 
 # The slot descriptors, bound once: what ``Row.__init__`` writes through.
@@ -160,7 +163,7 @@ _set_meta = Row._meta.__set__  # type: ignore[attr-defined]
 _set_data = Row._data.__set__  # type: ignore[attr-defined]
 
 
-def _rebuild_row(keys: tuple[str, ...], data: tuple[Any, ...]) -> Row:
+def _rebuild_row(keys: tuple[str, ...], data: tuple[Any, ...]) -> Row[Any]:
     return Row(RowKeys(keys), data)
 
 

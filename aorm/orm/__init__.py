@@ -19,13 +19,14 @@ from aorm.orm.cascade import CascadeOptions
 from aorm.orm.collections import InstrumentedList
 from aorm.orm.declarative import Base, DeclarativeBase, declarative_base
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY, StateEvents, instance_state
-from aorm.orm.mapped import Mapped, MappedColumn, mapped_column
+from aorm.orm.mapped import DynamicMapped, DynamicQuery, Mapped, MappedColumn, mapped_column
 from aorm.orm.mapper import Mapper, is_mapped_class, mapper_of
 from aorm.orm.properties import ColumnProperty, MapperAttribute
 from aorm.orm.registry import Registry, configure_mappers
 from aorm.orm.relationships import (
     Backref,
     RelationshipDirection,
+    RelationshipOptions,
     RelationshipProperty,
     backref,
     relationship,
@@ -40,6 +41,8 @@ __all__ = [
     "ColumnAttribute",
     "ColumnProperty",
     "DeclarativeBase",
+    "DynamicMapped",
+    "DynamicQuery",
     "InstrumentedAttribute",
     "InstrumentedList",
     "Mapped",
@@ -49,6 +52,7 @@ __all__ = [
     "Registry",
     "RelationshipAttribute",
     "RelationshipDirection",
+    "RelationshipOptions",
     "RelationshipProperty",
     "StateEvents",
     "backref",

@@ -66,6 +66,11 @@ class InstrumentedAttribute(ColumnOperators, Mapped[T]):
         """The mapper property this attribute stands for."""
         return self._property
 
+    if TYPE_CHECKING:
+        # What type checkers see: an expression with the attribute's value type,
+        # so ``select(User.name)`` is a ``Select[tuple[str]]``.
+        def __clause_element__(self) -> ColumnElement[T]: ...
+
     def set(self, obj: object, value: Any) -> None:
         """Assign *value* to this attribute of *obj* (what ``obj.key = value`` does)."""
         raise NotImplementedError
@@ -242,7 +247,13 @@ class RelationshipAttribute(InstrumentedAttribute[T]):
         return self._store_collection(instance, value if value is not None else ())
 
     def _store_collection(self, obj: object, items: Iterable[Any]) -> InstrumentedList[Any]:
-        collection = InstrumentedList(items, obj, self)
+        # What ``InstrumentedList(items, obj, self)`` makes, without its Python
+        # __init__: loaders make one per object, and list.extend reports nothing.
+        collection: InstrumentedList[Any] = _new_list(InstrumentedList)
+        if items:
+            list.extend(collection, items)
+        collection._owner = obj
+        collection._attr = self
         obj.__dict__[self.key] = collection
         return collection
 
@@ -417,6 +428,9 @@ class RelationshipAttribute(InstrumentedAttribute[T]):
                 state.attribute_set(self.key, current, None)
 
 
+_new_list = InstrumentedList.__new__
+
+
 def _is_mapped_instance(value: object) -> bool:
     return not isinstance(value, type) and "__mapper__" in type(value).__dict__
 
@@ -428,8 +442,11 @@ def set_committed_value(obj: object, key: str, value: Any) -> None:
     :class:`~aorm.orm.collections.InstrumentedList`; any other value is
     stored as it is.
     """
-    attr = getattr(type(obj), key, None)
-    if isinstance(attr, RelationshipAttribute) and attr.property.uselist:
+    # Mapped attributes live in the mapped class's own __dict__ (no descriptor call).
+    attr = type(obj).__dict__.get(key)
+    if attr is None:
+        attr = getattr(type(obj), key, None)
+    if isinstance(attr, RelationshipAttribute) and attr._rel.uselist:
         current = obj.__dict__.get(key)
         if isinstance(current, InstrumentedList):
             current._detach()

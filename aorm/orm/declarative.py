@@ -9,7 +9,9 @@ into each mapped subclass, like a mixin's).
 
 Mapped instances get a keyword constructor, a ``__setattr__`` that routes
 mapped attributes through their instrumentation (change reporting and
-back-reference sync), and a ``__repr__`` that shows only loaded values.
+back-reference sync), and a ``__repr__`` that shows the primary key, a few
+loaded columns and the lifecycle state (``<User id=1 name='ann' persistent>``),
+with no IO.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 from aorm.exc import MappingError
 from aorm.orm.declarative_scan import map_class
-from aorm.orm.instrumentation import AwaitableAttrs
+from aorm.orm.instrumentation import STATE_KEY, AwaitableAttrs
 from aorm.orm.mapper import Mapper
 from aorm.orm.registry import Registry
 from aorm.sql.schema import MetaData, Table
@@ -124,6 +126,12 @@ class DeclarativeBase:
             )
         if not mapper.registry.configured:
             mapper.registry.configure()
+        d = self.__dict__
+        if STATE_KEY not in d and mapper.columns.keys() >= kwargs.keys():
+            # Only columns, on an object no session has seen: setting them
+            # reports to nobody, so they go straight into __dict__.
+            d.update(kwargs)
+            return
         setters = mapper._setters
         for key, value in kwargs.items():
             setter = setters.get(key)
@@ -167,14 +175,23 @@ class DeclarativeBase:
         return AwaitableAttrs(self)
 
     def __repr__(self) -> str:
+        # Reads __dict__ and the session state only: never IO, never raises
+        # for an expired or unloaded attribute (those are simply not shown).
         cls = type(self)
         mapper = cls.__dict__.get("__mapper__")
         if not isinstance(mapper, Mapper):
             return object.__repr__(self)
         values = self.__dict__
-        parts = [
-            f"{key}={_value_repr.repr(values[key])}" for key in mapper.pk_keys if key in values
-        ]
+        state = values.get(STATE_KEY)
+        # The session layer's InstanceState, read by duck typing (layering).
+        identity = getattr(state, "identity", None)
+        parts: list[str] = []
+        for index, key in enumerate(mapper.pk_keys):
+            if key in values:
+                parts.append(f"{key}={_value_repr.repr(values[key])}")
+            elif isinstance(identity, tuple) and index < len(identity):
+                parts.append(f"{key}={_value_repr.repr(identity[index])}")
+        keyed = bool(parts)
         shown = 0
         for key in mapper.column_keys:
             if shown == _REPR_COLUMNS:
@@ -182,7 +199,12 @@ class DeclarativeBase:
             if key in values and key not in mapper.pk_keys:
                 parts.append(f"{key}={_value_repr.repr(values[key])}")
                 shown += 1
-        return f"<{cls.__name__} {' '.join(parts)}>" if parts else f"<{cls.__name__}>"
+        lifecycle = getattr(getattr(state, "state", None), "value", None)
+        parts.append(lifecycle if isinstance(lifecycle, str) else "transient")
+        if not keyed:
+            # Two unsaved objects look alike otherwise.
+            parts.append(f"at {id(self):#x}")
+        return f"<{cls.__name__} {' '.join(parts)}>"
 
 
 class Base(DeclarativeBase):

@@ -9,7 +9,9 @@ at runtime the declarative scan replaces every mapped attribute with a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+import types
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
 
 from aorm.sql.constraints import CheckConstraint, ForeignKey
 from aorm.sql.schema import Column
@@ -18,8 +20,9 @@ from aorm.sql.types import TypeEngine
 
 if TYPE_CHECKING:
     from aorm.orm.attributes import InstrumentedAttribute
+    from aorm.sql.select import Select
 
-__all__ = ["Mapped", "MappedColumn", "mapped_column"]
+__all__ = ["DynamicMapped", "DynamicQuery", "Mapped", "MappedColumn", "mapped_column"]
 
 T = TypeVar("T")
 
@@ -44,6 +47,111 @@ class Mapped(Generic[T]):
         def __get__(self, instance: object | None, owner: Any) -> InstrumentedAttribute[T] | T: ...
 
         def __set__(self, instance: Any, value: T) -> None: ...
+
+
+class DynamicQuery(Protocol[T]):
+    """What a ``lazy="dynamic"`` relationship reads as on an object with a row: a query.
+
+    Implemented by :class:`aorm.session.dynamic.DynamicCollection` (the
+    mapping layer only describes it). Refining methods return a new query;
+    the terminals are awaited and run in the object's session.
+    """
+
+    def where(self, *criteria: Any) -> DynamicQuery[T]:
+        """Add WHERE criteria."""
+        ...
+
+    def filter(self, *criteria: Any) -> DynamicQuery[T]:
+        """The same as :meth:`where`."""
+        ...
+
+    def filter_by(self, **values: Any) -> DynamicQuery[T]:
+        """Add ``attribute == value`` criteria for the target class."""
+        ...
+
+    def order_by(self, *clauses: Any) -> DynamicQuery[T]:
+        """Replace the ORDER BY (the relationship's ``order_by`` by default)."""
+        ...
+
+    def limit(self, limit: int | None) -> DynamicQuery[T]:
+        """At most *limit* rows."""
+        ...
+
+    def offset(self, offset: int | None) -> DynamicQuery[T]:
+        """Skip *offset* rows."""
+        ...
+
+    @property
+    def statement(self) -> Select:
+        """The SELECT this query runs."""
+        ...
+
+    async def all(self) -> list[T]:
+        """Every matching object."""
+        ...
+
+    async def first(self) -> T | None:
+        """The first matching object, or None."""
+        ...
+
+    async def one(self) -> T:
+        """The only matching object (an error for none or several)."""
+        ...
+
+    async def one_or_none(self) -> T | None:
+        """The only matching object or None (an error for several)."""
+        ...
+
+    async def count(self) -> int:
+        """How many objects match."""
+        ...
+
+    def append(self, item: T) -> None:
+        """Add *item* to the collection (written by the next flush, nothing loaded)."""
+        ...
+
+    def extend(self, items: Iterable[T]) -> None:
+        """Add each of *items*."""
+        ...
+
+    def remove(self, item: T) -> None:
+        """Take *item* out of the collection (written by the next flush)."""
+        ...
+
+
+class DynamicMapped(Mapped[Any], Generic[T]):
+    """A ``lazy="dynamic"`` relationship holding ``T`` objects (an annotation, for type checkers).
+
+    ``books: DynamicMapped[Book] = relationship(lazy="dynamic")``: on the
+    class the attribute is an :class:`~aorm.orm.attributes.InstrumentedAttribute`;
+    on an instance a :class:`DynamicQuery` of ``T`` (before the object has
+    a row it is a plain list, which has ``append``/``extend``/``remove`` too).
+    The declarative scan reads it like ``Mapped[list[T]]``; a relationship
+    with another ``lazy`` is refused, and so is ``Mapped[list[T]]`` with
+    ``lazy="dynamic"`` (:class:`~aorm.exc.MappingError` naming ``Class.attr``).
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: Any) -> InstrumentedAttribute[list[T]]: ...
+
+        @overload
+        def __get__(self, instance: object, owner: Any) -> DynamicQuery[T]: ...
+
+        def __get__(
+            self, instance: object | None, owner: Any
+        ) -> InstrumentedAttribute[list[T]] | DynamicQuery[T]: ...
+
+        def __set__(self, instance: Any, value: Iterable[T]) -> None: ...
+
+    else:
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            # The scan reads the annotation as a collection of ``item``.
+            return types.GenericAlias(cls, (list[item],))
 
 
 class MappedColumn(Mapped[T]):

@@ -28,14 +28,17 @@ exposes what loading and flushing need:
 
 from __future__ import annotations
 
+import inspect
+import sys
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict, TypeVar, Unpack, overload
 
 from aorm.exc import MappingError
 from aorm.orm.cascade import CascadeOptions, parse_cascade
 from aorm.orm.join_conditions import JoinInfo, RelationshipDirection, compute_join, mirror_join
-from aorm.orm.mapped import Mapped
+from aorm.orm.mapped import DynamicMapped, Mapped
 from aorm.orm.properties import MapperAttribute
 from aorm.sql.elements import ColumnElement, coerce_element
 from aorm.sql.schema import Column, Table
@@ -48,6 +51,7 @@ __all__ = [
     "LAZY_STRATEGIES",
     "Backref",
     "RelationshipDirection",
+    "RelationshipOptions",
     "RelationshipProperty",
     "backref",
     "relationship",
@@ -61,6 +65,66 @@ LAZY_STRATEGIES: Final = frozenset(
 )
 
 LazyStrategy = Literal["select", "joined", "subquery", "selectin", "dynamic", "raise", "noload"]
+
+
+class RelationshipOptions(TypedDict, total=False):
+    """The keyword options of :func:`relationship` besides ``lazy`` (see its docstring)."""
+
+    back_populates: str | None
+    backref: str | Backref | None
+    uselist: bool | None
+    cascade: str | Sequence[str] | None
+    order_by: Any
+    foreign_keys: Any
+    remote_side: Any
+    primaryjoin: Any
+    secondaryjoin: Any
+    passive_deletes: bool | Literal["all"]
+    viewonly: bool
+    post_update: bool
+    single_parent: bool
+
+
+# The value of each option of RelationshipOptions when it is not given.
+_OPTION_DEFAULTS: Final[dict[str, Any]] = {
+    "back_populates": None,
+    "backref": None,
+    "uselist": None,
+    "cascade": None,
+    "order_by": None,
+    "foreign_keys": None,
+    "remote_side": None,
+    "primaryjoin": None,
+    "secondaryjoin": None,
+    "passive_deletes": False,
+    "viewonly": False,
+    "post_update": False,
+    "single_parent": False,
+}
+
+
+def _declared_origin(cls: type[Any], key: str) -> Any:
+    """The class an annotation of ``cls.key`` is a subscript of (``Mapped``, ``DynamicMapped``).
+
+    None when no class in the MRO annotates *key* or the name cannot be found.
+    """
+    for klass in cls.__mro__:
+        annotations = inspect.get_annotations(klass)
+        if key not in annotations:
+            continue
+        raw = annotations[key]
+        if not isinstance(raw, str):
+            origin = typing.get_origin(raw)
+            return origin if origin is not None else raw
+        head = raw.strip().strip("'\"").split("[", 1)[0].strip()
+        module = sys.modules.get(klass.__module__)
+        names = vars(module) if module is not None else {}
+        first, *rest = head.split(".")
+        found: Any = names.get(first)
+        for part in rest:
+            found = getattr(found, part, None)
+        return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,48 +150,33 @@ class RelationshipProperty(MapperAttribute, Mapped[T]):
         argument: Any = None,
         secondary: Any = None,
         *,
-        back_populates: str | None = None,
-        backref: str | Backref | None = None,
-        uselist: bool | None = None,
         lazy: str = "select",
-        cascade: str | Sequence[str] | None = None,
-        order_by: Any = None,
-        foreign_keys: Any = None,
-        remote_side: Any = None,
-        primaryjoin: Any = None,
-        secondaryjoin: Any = None,
-        passive_deletes: bool | Literal["all"] = False,
-        viewonly: bool = False,
-        post_update: bool = False,
-        single_parent: bool = False,
+        **options: Any,
     ) -> None:
         super().__init__()
-        self._options: dict[str, Any] = dict(
-            argument=argument,
-            secondary=secondary,
-            back_populates=back_populates,
-            backref=backref,
-            uselist=uselist,
-            lazy=lazy,
-            cascade=cascade,
-            order_by=order_by,
-            foreign_keys=foreign_keys,
-            remote_side=remote_side,
-            primaryjoin=primaryjoin,
-            secondaryjoin=secondaryjoin,
-            passive_deletes=passive_deletes,
-            viewonly=viewonly,
-            post_update=post_update,
-            single_parent=single_parent,
-        )
+        unknown = sorted(set(options) - set(_OPTION_DEFAULTS))
+        if unknown:
+            raise TypeError(
+                f"relationship() got unexpected keyword argument(s) {', '.join(unknown)}"
+            )
+        merged = {**_OPTION_DEFAULTS, **options}
+        backref_arg = merged["backref"]
+        self._options: dict[str, Any] = {
+            "argument": argument,
+            "secondary": secondary,
+            "lazy": lazy,
+            **merged,
+        }
         self.argument = argument
-        self.back_populates = back_populates
-        self.backref = Backref(backref) if isinstance(backref, str) else backref
+        self.back_populates: str | None = merged["back_populates"]
+        self.backref: Backref | None = (
+            Backref(backref_arg) if isinstance(backref_arg, str) else backref_arg
+        )
         self.lazy: str = lazy
-        self.passive_deletes = passive_deletes
-        self.viewonly = viewonly
-        self.post_update = post_update
-        self.single_parent = single_parent
+        self.passive_deletes: bool | Literal["all"] = merged["passive_deletes"]
+        self.viewonly: bool = merged["viewonly"]
+        self.post_update: bool = merged["post_update"]
+        self.single_parent: bool = merged["single_parent"]
         self.cascade = CascadeOptions()
         # Set when the relationship is configured.
         self.mapper: Mapper[Any] = None  # type: ignore[assignment]
@@ -198,6 +247,26 @@ class RelationshipProperty(MapperAttribute, Mapped[T]):
             )
         self._hint_target = hint_target
         self._hint_uselist = hint_uselist
+        self._check_dynamic_annotation(where)
+
+    def _check_dynamic_annotation(self, where: str) -> None:
+        """``DynamicMapped[X]`` goes with ``lazy="dynamic"``, and ``Mapped[list[X]]`` does not."""
+        assert self.parent is not None
+        origin = _declared_origin(self.parent.class_, self.key)
+        if not isinstance(origin, type) or not issubclass(origin, Mapped):
+            return
+        dynamic = issubclass(origin, DynamicMapped)
+        if dynamic and self.lazy != "dynamic":
+            raise MappingError(
+                f"{where}: a DynamicMapped[...] attribute is a query object; declare it with "
+                f'relationship(lazy="dynamic") (got lazy={self.lazy!r}), or annotate it '
+                "Mapped[list[...]]"
+            )
+        if not dynamic and self.lazy == "dynamic" and self._hint_uselist:
+            raise MappingError(
+                f'{where}: lazy="dynamic" makes the attribute a query object, not a list; '
+                "annotate it DynamicMapped[...] instead of Mapped[list[...]]"
+            )
 
     def ensure_configured(self) -> None:
         """Configure the class registry if this relationship is not configured yet."""
@@ -432,25 +501,33 @@ class RelationshipProperty(MapperAttribute, Mapped[T]):
         return f"RelationshipProperty({self.class_name})"
 
 
+@overload
 def relationship(
     argument: str | type[Any] | Callable[[], Any] | None = None,
     secondary: Table | str | None = None,
     *,
-    back_populates: str | None = None,
-    backref: str | Backref | None = None,
-    uselist: bool | None = None,
+    lazy: Literal["dynamic"],
+    **options: Unpack[RelationshipOptions],
+) -> Any: ...
+
+
+@overload
+def relationship(
+    argument: str | type[Any] | Callable[[], Any] | None = None,
+    secondary: Table | str | None = None,
+    *,
+    lazy: Literal["select", "joined", "subquery", "selectin", "raise", "noload"] = "select",
+    **options: Unpack[RelationshipOptions],
+) -> RelationshipProperty[Any]: ...
+
+
+def relationship(
+    argument: str | type[Any] | Callable[[], Any] | None = None,
+    secondary: Table | str | None = None,
+    *,
     lazy: LazyStrategy = "select",
-    cascade: str | Sequence[str] | None = None,
-    order_by: Any = None,
-    foreign_keys: Any = None,
-    remote_side: Any = None,
-    primaryjoin: Any = None,
-    secondaryjoin: Any = None,
-    passive_deletes: bool | Literal["all"] = False,
-    viewonly: bool = False,
-    post_update: bool = False,
-    single_parent: bool = False,
-) -> RelationshipProperty[Any]:
+    **options: Unpack[RelationshipOptions],
+) -> Any:
     """A relationship to another mapped class.
 
     *argument* is the target class, its name (``"Book"``), or a callable
@@ -465,21 +542,4 @@ def relationship(
     Mistakes raise :class:`~aorm.exc.MappingError` naming ``Class.attr`` when
     the class is mapped or when mappers configure.
     """
-    return RelationshipProperty(
-        argument,
-        secondary,
-        back_populates=back_populates,
-        backref=backref,
-        uselist=uselist,
-        lazy=lazy,
-        cascade=cascade,
-        order_by=order_by,
-        foreign_keys=foreign_keys,
-        remote_side=remote_side,
-        primaryjoin=primaryjoin,
-        secondaryjoin=secondaryjoin,
-        passive_deletes=passive_deletes,
-        viewonly=viewonly,
-        post_update=post_update,
-        single_parent=single_parent,
-    )
+    return RelationshipProperty(argument, secondary, lazy=lazy, **options)

@@ -141,7 +141,8 @@ class PoolCore(CheckoutCore[ConnT]):
         return (
             f"<{type(self).__name__} {self._name!r} {self._state.value} size={self._size} "
             f"max_overflow={self._max_overflow} checked_out={len(self._checked_out)} "
-            f"idle={len(self._idle)} waiting={len(self._waiters)}>"
+            f"overflow={max(0, self._slots - self._size)} idle={len(self._idle)} "
+            f"waiting={len(self._waiters)}>"
         )
 
     # -- lifecycle ---------------------------------------------------------------

@@ -12,8 +12,8 @@ would hide the bug (two tasks sharing a session) behind a slowdown.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable
+from types import TracebackType
 from typing import final
 
 from aorm.exc import ConcurrentUseError
@@ -27,6 +27,42 @@ def current_task_or_none() -> asyncio.Task[object] | None:
         return asyncio.current_task()
     except RuntimeError:
         return None
+
+
+@final
+class _Operation:
+    """The context manager of :meth:`OperationGuard.operation`."""
+
+    __slots__ = ("_check", "_guard", "_name")
+
+    def __init__(self, guard: OperationGuard, name: str, check: Callable[[], None] | None) -> None:
+        self._guard = guard
+        self._name = name
+        self._check = check
+
+    def __enter__(self) -> None:
+        guard = self._guard
+        if guard._name is not None:
+            raise guard._error(self._name)
+        guard._name = self._name
+        guard._owner = current_task_or_none()
+        if self._check is not None:
+            try:
+                self._check()
+            except BaseException:
+                guard._name = None
+                guard._owner = None
+                raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        guard = self._guard
+        guard._name = None
+        guard._owner = None
 
 
 @final
@@ -51,18 +87,14 @@ class OperationGuard:
         """The name of the operation in flight, if any."""
         return self._name
 
-    @contextlib.contextmanager
-    def operation(self, name: str) -> Iterator[None]:
-        """Mark *name* in flight for the duration of the block; raise if another one is."""
-        if self._name is not None:
-            raise self._error(name)
-        self._name = name
-        self._owner = current_task_or_none()
-        try:
-            yield
-        finally:
-            self._name = None
-            self._owner = None
+    def operation(self, name: str, check: Callable[[], None] | None = None) -> _Operation:
+        """Mark *name* in flight for the duration of a ``with`` block; raise if another one is.
+
+        *check*, if given, is called once the operation is marked (a raise
+        from it ends the operation). A small class rather than a generator
+        context manager: every awaited session call enters one.
+        """
+        return _Operation(self, name, check)
 
     def check_sync(self, name: str) -> None:
         """Raise if another task has an operation in flight (for synchronous methods).

@@ -120,6 +120,12 @@ class AssociationRows:
                     if item is not None:
                         self._removed.append(_Link(changed, owner, item))
 
+    def added_links(
+        self,
+    ) -> list[tuple[RelationshipProperty[Any], InstanceState, InstanceState]]:
+        """``(relationship, owner, item)`` of each link this flush adds (a pair may come twice)."""
+        return [(link.prop, link.owner, link.item) for link in self._added]
+
     def collect_deleted(self, mapper: Mapper[Any], states: Sequence[InstanceState]) -> None:
         """The rows of deleted objects *states* (all of *mapper*) go with them."""
         for prop in mapper.relationships.values():

@@ -181,8 +181,8 @@ async def _fetch(
     user_width = len(statement.returning_columns)
     extended = statement.returning(*pk_columns, *set_columns)
     result = await conn.execute(extended, params)
-    rows = [row._tuple() for row in result.all()]
     keys = result.keys()
+    rows = result.tuples().all()
     npk = len(pk_columns)
     touched: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for row in rows:

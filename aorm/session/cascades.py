@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from aorm.orm.instrumentation import NO_VALUE
+from aorm.orm.instrumentation import NO_VALUE, STATE_KEY
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.mapper import mapper_of
 from aorm.orm.relationships import RelationshipProperty
@@ -43,12 +43,14 @@ if TYPE_CHECKING:
 __all__ = [
     "cascade_targets",
     "collect_deletes",
+    "deletes_only_itself",
     "expire_states",
     "find_orphans",
     "merge",
     "orphan_parents",
     "relationship_changed",
     "save_update",
+    "save_update_all",
 ]
 
 _ONETOMANY = RelationshipDirection.ONETOMANY
@@ -73,6 +75,32 @@ def save_update(session: AsyncSession, obj: object) -> None:
     _walk_save_update(session, state)
 
 
+def save_update_all(session: AsyncSession, objects: Iterable[object]) -> None:
+    """:func:`save_update` for each of *objects*, in order (what ``add_all()`` does).
+
+    The same steps, with the common case inlined: a new object never added
+    to a session, holding no related objects, becomes pending without a walk.
+    """
+    session_ref = session._ref
+    new_objects = session._new
+    for obj in objects:
+        d = getattr(obj, "__dict__", None)
+        state = d.get(STATE_KEY) if d is not None else None
+        if type(state) is not InstanceState:
+            state = instance_state_of(obj)
+            d = obj.__dict__
+        assert d is not None
+        if state._session_ref is None and state.key is None:
+            session._ensure_transaction()
+            state._session_ref = session_ref
+            new_objects[state] = obj
+        else:
+            session._add_state(state, obj)
+        relationships = state.mapper.relationships
+        if relationships and (state.collection_changes or not d.keys().isdisjoint(relationships)):
+            _walk_save_update(session, state)
+
+
 def _cascade_add(session: AsyncSession, obj: object) -> None:
     """Add *obj* (not in *session*) and walk its save-update cascades."""
     state = instance_state_of(obj)
@@ -87,7 +115,14 @@ def _walk_save_update(session: AsyncSession, root: InstanceState) -> None:
     seen = {id(root)}
     while stack:
         state = stack.pop()
-        for prop in state.mapper.relationships.values():
+        obj = state.object
+        if obj is None:  # pragma: no cover - the caller holds the objects
+            continue
+        d = obj.__dict__
+        pending = state.collection_changes
+        for key, prop in state.mapper.relationships.items():
+            if key not in d and (not pending or key not in pending):
+                continue  # nothing in memory to follow (the common case for new objects)
             if prop.viewonly or not prop.cascade.save_update:
                 continue
             for child in loaded_related(state, prop):
@@ -190,6 +225,11 @@ async def collect_deletes(
     loaded values only: the database deletes the rest). Objects already
     marked or flushed deleted, or outside *session*, stop the walk.
     """
+    if len(roots) == 1 and deletes_only_itself(roots[0]):
+        # The common case (``await session.delete(obj)`` in a loop), without the walk.
+        root = roots[0]
+        pair = [(root, root.object)]
+        return (pair, []) if root.key is not None else ([], pair)
     doomed: dict[int, tuple[InstanceState, Any]] = {}
     dropped: dict[int, tuple[InstanceState, Any]] = {}
     for root in roots:
@@ -219,6 +259,27 @@ async def collect_deletes(
                         following.append(child_state)
         frontier = following
     return list(doomed.values()), list(dropped.values())
+
+
+def deletes_only_itself(state: InstanceState) -> bool:
+    """True when deleting *state*'s object deletes nothing else and needs no load.
+
+    So when each relationship cascading ``delete`` leaves what is not loaded
+    to the database (``passive_deletes``) and holds nothing in memory.
+    """
+    obj = state.object
+    if obj is None:
+        return False
+    d = obj.__dict__
+    pending = state.collection_changes
+    for key, prop in state.mapper.relationships.items():
+        if prop.viewonly or not prop.cascade.delete:
+            continue
+        if not prop.passive_deletes or not prop.uselist:
+            return False
+        if key in d or (pending and key in pending):
+            return False
+    return True
 
 
 async def _related_for_delete(
@@ -319,10 +380,22 @@ def find_orphans(
         if state is not None:
             candidates[(id(state), id(prop))] = (prop, state)
 
+    # Per mapper: (has a delete-orphan relationship, has a many-to-one); a
+    # mapper with neither cannot have candidates, and most states are skipped.
+    kinds: dict[int, tuple[bool, bool]] = {}
+
+    def kind_of(state: InstanceState) -> tuple[bool, bool]:
+        kind = kinds.get(id(state.mapper))
+        if kind is None:
+            kind = kinds[id(state.mapper)] = _orphan_kinds(state.mapper)
+        return kind
+
     for state in updates:
-        _removed_candidates(state, candidate)
+        if kind_of(state)[0]:
+            _removed_candidates(state, candidate)
     for state in (*inserts, *updates):
-        _cleared_candidates(state, candidate)
+        if kind_of(state)[1]:
+            _cleared_candidates(state, candidate)
     if not candidates:
         return []
     gone = {id(s) for s in deletes}
@@ -339,6 +412,15 @@ def find_orphans(
             continue
         orphans[id(state)] = state
     return list(orphans.values())
+
+
+def _orphan_kinds(mapper: Any) -> tuple[bool, bool]:
+    """Whether *mapper* has live delete-orphan relationships, and live many-to-ones."""
+    props = [p for p in mapper.relationships.values() if not p.viewonly]
+    return (
+        any(p.cascade.delete_orphan for p in props),
+        any(p.direction is _MANYTOONE for p in props),
+    )
 
 
 def _removed_candidates(state: InstanceState, candidate: Any) -> None:

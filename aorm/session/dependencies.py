@@ -41,10 +41,11 @@ from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.associations import AssociationRows
 from aorm.session.cascades import collect_deletes, find_orphans
+from aorm.session.new_collections import fill_new_relationships
 from aorm.session.persistence import FlushJournal, post_update_rows
 from aorm.session.related import by_mapper, fetch_related, loaded_related, state_of
 from aorm.session.state import InstanceState
-from aorm.session.unit_of_work import row_dependency_sources
+from aorm.session.unit_of_work import FlushPlan, row_dependency_sources
 
 if TYPE_CHECKING:
     from aorm.session.session import AsyncSession
@@ -107,6 +108,29 @@ def _points_back(child: Any, reverse: RelationshipProperty[Any], owner: Any) -> 
     if state is None:
         return False
     return state.key is None or bool(state.changes and reverse.key in state.changes)
+
+
+def _cycle_message(prop: RelationshipProperty[Any], dest: Mapper[Any], source: Mapper[Any]) -> str:
+    """Why a row's foreign key cannot be copied: the rows (and tables) depend on each other."""
+    links = sorted(
+        {
+            p.class_name
+            for mapper, other in ((dest, source), (source, dest))
+            for p in mapper.relationships.values()
+            if p.mapper is other and not p.viewonly and p.direction is not _MANYTOMANY
+        }
+        | {prop.class_name}
+    )
+    if dest.table is source.table:
+        tables = f"rows of table {dest.table.name!r} refer to each other"
+    else:
+        tables = f"tables {dest.table.name!r} and {source.table.name!r} refer to each other"
+    return (
+        f"{prop.class_name}: this {dest.class_.__name__} row refers to a "
+        f"{source.class_.__name__} row that is inserted after it, so its key is not known "
+        f"yet: the {tables} (through {', '.join(links)}); set post_update=True on one of "
+        "these relationships to write that reference by an UPDATE once both rows exist"
+    )
 
 
 def _sync_pairs(prop: RelationshipProperty[Any]) -> tuple[tuple[str, str], ...]:
@@ -291,12 +315,7 @@ class FlushWork:
         d = obj.__dict__ if obj is not None else {}
         values = [d.get(source_key) for source_key, _ in sync.pairs]
         if source.key is None and None in values:
-            raise InvalidStateError(
-                f"{sync.prop.class_name}: this {dest.mapper.class_.__name__} row refers to a "
-                f"{source.mapper.class_.__name__} row that is inserted after it, so its key is "
-                "not known yet (the rows depend on each other); set post_update=True on one "
-                "of the relationships in the cycle"
-            )
+            raise InvalidStateError(_cycle_message(sync.prop, dest.mapper, source.mapper))
         return values
 
     def _write(self, dest: InstanceState, key: str, value: Any, journal: FlushJournal) -> None:
@@ -361,7 +380,7 @@ class FlushWork:
             props = [
                 p
                 for p in mapper.relationships.values()
-                if p.direction is _MANYTOONE and p.post_update and not p.viewonly
+                if p.direction is _MANYTOONE and _is_post_update(p) and not p.viewonly
             ]
             nulls: list[tuple[InstanceState, dict[str, Any]]] = []
             for state in states:
@@ -376,6 +395,14 @@ class FlushWork:
                 await post_update_rows(conn, mapper, nulls, deleting=True)
 
     # -- after the flush ---------------------------------------------------------
+
+    def fill_new_relationships(self, plan: FlushPlan) -> None:
+        """Load the untouched relationships of the rows *plan* inserted (no IO, cannot fail).
+
+        See :mod:`aorm.session.new_collections`; called once every statement
+        succeeded, before the objects are marked flushed.
+        """
+        fill_new_relationships(plan, self)
 
     def _collect_passive(self) -> None:
         for mapper, states in by_mapper(self.deletes):
@@ -431,10 +458,12 @@ def _passive_parents(
             and not prop.viewonly
         ):
             keys: set[tuple[Any, ...]] = set()
+            local_keys = prop.local_keys
             for state in states:
                 obj = state.object
                 if obj is not None:
-                    keys.add(tuple(obj.__dict__.get(k) for k in prop.local_keys))
+                    d = obj.__dict__
+                    keys.add(tuple([d.get(k) for k in local_keys]))
             found.append((prop, keys))
     return found
 

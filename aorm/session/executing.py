@@ -71,7 +71,14 @@ async def execute(
         session._ref,
         populate_existing=bool(options.get("populate_existing")),
     )
-    rows = hydrator.rows(layout, [row._tuple() for row in result.all()])
+    if len(layout) == 1 and layout[0].loading is not None:
+        # One entity: a result of bare objects (no 1-tuple per row).
+        raw_rows = result.tuples().all()
+        # Closed so that take_entities() holds the only reference to the raw rows.
+        result.close()
+        objects = hydrator.take_entities(layout[0].loading, raw_rows)
+        return Result.of_values(layout[0].key, objects, rowcount=result.rowcount)
+    rows = hydrator.rows(layout, result.tuples().all())
     return Result([slot.key for slot in layout], rows, rowcount=result.rowcount)
 
 
@@ -86,7 +93,7 @@ async def _execute_loading(
     keys = result.keys()
     if query.width is not None:
         keys = keys[: query.width]
-    raw_rows = [row._tuple() for row in result.all()]
+    raw_rows = result.tuples().all()
     layout = entity_layout(query.original, keys)
     if layout is None:
         width = len(keys)
@@ -120,9 +127,10 @@ async def stream(
     hydrator = Hydrator(session._identity_map, session._ref, populate_existing=populate_existing)
     slots = layout
 
+    raw_view = inner.tuples()
+
     async def fetch(size: int) -> list[tuple[Any, ...]]:
-        rows = await inner.fetchmany(size)
-        raw_rows = [row._tuple() for row in rows]
+        raw_rows = await raw_view.fetchmany(size)
         if query is None:
             return hydrator.rows(slots, raw_rows)
         # Each chunk's eager loads run before its rows are handed out; they
@@ -196,11 +204,11 @@ async def get(
         return rows.scalars().first()
     conn = await session._connection()
     result = await conn.execute(stmt, loading.key_params(pk))
-    raw = result.first()
+    raw = result.tuples().first()
     if raw is None:
         return None
     hydrator = Hydrator(session._identity_map, session._ref, populate_existing=populate_existing)
-    return hydrator.entity(loading, raw._tuple())
+    return hydrator.entity(loading, raw)
 
 
 async def refresh(session: AsyncSession, state: InstanceState, names: list[str] | None) -> None:

@@ -95,6 +95,7 @@ async def flush_session(session: AsyncSession) -> None:
             _annotate(error, doing, plan)
             await session._flush_failed(error)
             raise
+        work.fill_new_relationships(plan)
         _finalize(session, tx, plan, filled)
         work.finalize(tx)
     finally:
@@ -122,18 +123,34 @@ def _finalize(
 ) -> None:
     """Mark the flushed objects: keys, identity map, change records (no IO, cannot fail)."""
     identity_map = session._identity_map
+    # The hot loops below touch the map's, the session's and the
+    # transaction's dictionaries directly (this runs once per flushed object).
+    refs = identity_map._refs
+    reference = identity_map.reference
+    new_objects = session._new
+    inserted = tx.inserted
+    no_keys: tuple[str, ...] = ()
+    empty: frozenset[str] = frozenset()
     for actions in plan.saves:
         mapper = actions.mapper
+        cls = mapper.class_
+        pk_getter = mapper.pk_getter
         for state in actions.inserts:
             obj = state.object
-            key = (mapper.class_, mapper.pk_getter(obj.__dict__))
+            key = (cls, pk_getter(obj.__dict__))
             state.key = key
-            state.generated_keys = filled.get(state, ())
-            state.reset_changes()
-            state.expired_attributes = frozenset()
-            session._new.pop(state, None)
-            identity_map.replace(key, obj)
-            tx.record_inserted(state)
+            state.generated_keys = filled.get(state, no_keys)
+            state.changes = None
+            state.collection_changes = None
+            state.expired_attributes = empty
+            new_objects.pop(state, None)
+            if key in refs:
+                identity_map.replace(key, obj)
+            else:
+                # The state shares the map's weak reference, as a loaded object's does.
+                ref = refs[key] = reference(key, obj)
+                state._obj_ref = ref
+            inserted[state] = None
         stale = statements_for(mapper).sql_onupdate_keys
         for state in actions.updates:
             obj = state.object

@@ -18,7 +18,7 @@ from aorm.orm.instrumentation import STATE_KEY
 if TYPE_CHECKING:
     from aorm.session.state import InstanceState
 
-__all__ = ["IdentityKey", "IdentityMap", "identity_key"]
+__all__ = ["IdentityKey", "IdentityMap", "IdentityRef", "identity_key"]
 
 #: ``(mapped class, primary key values)``.
 IdentityKey: TypeAlias = tuple[type[Any], tuple[Any, ...]]
@@ -29,10 +29,24 @@ def identity_key(cls: type[Any], ident: tuple[Any, ...]) -> IdentityKey:
     return (cls, ident)
 
 
-def _remover(map_ref: weakref.ref[IdentityMap]) -> Callable[[weakref.KeyedRef[Any, Any]], None]:
+class IdentityRef(weakref.ref[Any]):
+    """A weak reference to an object of the map that knows its identity key.
+
+    ``weakref.KeyedRef`` does the same with a ``__new__`` and an ``__init__``
+    written in Python; this one is made in C (``IdentityRef(obj, callback)``)
+    and given its :attr:`key` after, about four times cheaper: one is made
+    per loaded object.
+    """
+
+    __slots__ = ("key",)
+
+    key: IdentityKey
+
+
+def _remover(map_ref: weakref.ref[IdentityMap]) -> Callable[[IdentityRef], None]:
     # One callback per map, holding the map weakly: a dead object's entry
     # goes away as the object does (if the entry is still that object's).
-    def remove(ref: weakref.KeyedRef[Any, Any]) -> None:
+    def remove(ref: IdentityRef) -> None:
         identity_map = map_ref()
         if identity_map is not None:
             refs = identity_map._refs
@@ -53,7 +67,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     def __init__(self) -> None:
         # key -> weak reference to the object (the object's state shares it).
-        self._refs: dict[IdentityKey, weakref.KeyedRef[Any, Any]] = {}
+        self._refs: dict[IdentityKey, IdentityRef] = {}
         self._remove = _remover(weakref.ref(self))
         # Objects with pending changes, by key: kept alive until flushed.
         self._strong: dict[IdentityKey, Any] = {}
@@ -89,9 +103,11 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     # -- what the session does ---------------------------------------------
 
-    def reference(self, key: IdentityKey, obj: Any) -> weakref.KeyedRef[Any, Any]:
+    def reference(self, key: IdentityKey, obj: Any) -> IdentityRef:
         """A weak reference to *obj* that removes its entry when *obj* dies (not stored yet)."""
-        return weakref.KeyedRef(obj, self._remove, key)
+        ref = IdentityRef(obj, self._remove)
+        ref.key = key
+        return ref
 
     def get_state(self, key: IdentityKey) -> InstanceState | None:
         """The state of the object under *key*, or None."""
@@ -146,7 +162,11 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     def states(self) -> list[InstanceState]:
         """The states of every object held now."""
-        return [obj.__dict__[STATE_KEY] for obj in self.objects()]
+        return [
+            obj.__dict__[STATE_KEY]
+            for ref in list(self._refs.values())
+            if (obj := ref()) is not None
+        ]
 
     def has_held(self) -> bool:
         """True when some object is held for its pending changes."""

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapper import Mapper, is_mapped_class
+from aorm.session.hydration_code import BatchLoader, BatchLoaderFactory, batch_loader_factory
+from aorm.session.identity import IdentityRef
 from aorm.session.state import InstanceState
 from aorm.sql.expressions import and_, bindparam
 from aorm.sql.select import Select, select
@@ -30,7 +32,15 @@ from aorm.sql.select import Select, select
 if TYPE_CHECKING:
     from aorm.session.identity import IdentityMap
 
-__all__ = ["EntitySlot", "Hydrator", "MapperLoading", "entity_layout", "loading_for"]
+__all__ = [
+    "BatchLoader",
+    "EntityLoader",
+    "EntitySlot",
+    "Hydrator",
+    "MapperLoading",
+    "entity_layout",
+    "loading_for",
+]
 
 
 class MapperLoading:
@@ -45,6 +55,14 @@ class MapperLoading:
         self.position = {key: i for i, key in enumerate(self.keys)}
         self.pk_positions: tuple[int, ...] = tuple(self.position[k] for k in mapper.pk_keys)
         self._by_key: dict[Hashable, Select] = {}
+        self._batch_factory: BatchLoaderFactory | None = None
+
+    def batch_factory(self) -> BatchLoaderFactory:
+        """The mapper's generated hydration loop (see :mod:`aorm.session.hydration_code`)."""
+        factory = self._batch_factory
+        if factory is None:
+            factory = self._batch_factory = batch_loader_factory(self.keys, self.pk_positions)
+        return factory
 
     def select_by_key(self, keys: tuple[str, ...] | None = None) -> Select:
         """``SELECT <keys or the entity> WHERE pk = :pk_n`` (cached; parameters ``pk:<key>``)."""
@@ -126,10 +144,41 @@ def entity_layout(statement: Any, keys: Sequence[str]) -> list[EntitySlot] | Non
 EntityLoader = Callable[[Sequence[Any]], Any]
 
 
+#: Rows hydrated per step by :meth:`Hydrator.take_entities`.
+_CHUNK = 1000
+
+
+class _PausedCollector:
+    """Pauses the cyclic garbage collector for a stretch of hydration.
+
+    Making thousands of objects in one synchronous stretch (no other task
+    runs meanwhile) would set off the collector again and again over the
+    same young objects, which costs more than making them; it is paused
+    for the stretch and runs as usual afterwards.
+    """
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        self._was_enabled = gc.isenabled()
+        if self._was_enabled:
+            gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
+            gc.enable()
+
+
 class Hydrator:
     """Turns raw rows into objects (through one session's identity map)."""
 
-    __slots__ = ("_identity_map", "_loaders", "_populate_existing", "_session_ref")
+    __slots__ = (
+        "_batch_loaders",
+        "_identity_map",
+        "_loaders",
+        "_populate_existing",
+        "_session_ref",
+    )
 
     def __init__(
         self,
@@ -142,57 +191,67 @@ class Hydrator:
         self._session_ref = session_ref
         self._populate_existing = populate_existing
         self._loaders: dict[int, EntityLoader] = {}
+        self._batch_loaders: dict[int, BatchLoader] = {}
 
     def rows(
         self, layout: Sequence[EntitySlot], raw_rows: Sequence[tuple[Any, ...]]
     ) -> list[tuple[Any, ...]]:
         """The result rows: each entity's columns replaced by its object."""
-        # Making thousands of objects in one synchronous stretch (no other
-        # task runs meanwhile) would set off the cyclic collector again and
-        # again over the same young objects, which costs more than making
-        # them; it is paused for the stretch and runs once afterwards.
-        collecting = gc.isenabled()
-        if collecting:
-            gc.disable()
-        try:
+        with _PausedCollector():
             return self._rows(layout, raw_rows)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _rows(
         self, layout: Sequence[EntitySlot], raw_rows: Sequence[tuple[Any, ...]]
     ) -> list[tuple[Any, ...]]:
         if len(layout) == 1 and layout[0].loading is not None:
-            load = self.loader(layout[0].loading)
-            return [(load(row),) for row in raw_rows]
-        parts = [
-            (slot.offset, slot.width, None if slot.loading is None else self.loader(slot.loading))
-            for slot in layout
-        ]
-        out: list[tuple[Any, ...]] = []
-        for row in raw_rows:
-            out.append(
-                tuple(
-                    [
-                        row[offset] if load is None else load(row[offset : offset + width])
-                        for offset, width, load in parts
-                    ]
-                )
-            )
+            return [(obj,) for obj in self.batch_loader(layout[0].loading)(raw_rows)]
+        columns: list[list[Any]] = []
+        for slot in layout:
+            offset = slot.offset
+            if slot.loading is None:
+                columns.append([row[offset] for row in raw_rows])
+            else:
+                stop = offset + slot.width
+                load_all = self.batch_loader(slot.loading)
+                columns.append(load_all([row[offset:stop] for row in raw_rows]))
+        return list(zip(*columns, strict=True)) if columns else [() for _ in raw_rows]
+
+    def take_entities(self, loading: MapperLoading, raw_rows: list[tuple[Any, ...]]) -> list[Any]:
+        """What :meth:`entities` returns, emptying *raw_rows* (the caller gives them up) as it goes.
+
+        The raw rows of a large result are let go chunk by chunk while the
+        objects are made, so the memory they took is reused for the objects
+        instead of adding to the peak.
+        """
+        load_all = self.batch_loader(loading)
+        out: list[Any] = []
+        # Chunks come off the end of the reversed list: each cut is O(chunk).
+        raw_rows.reverse()
+        with _PausedCollector():
+            while raw_rows:
+                chunk = raw_rows[-_CHUNK:]
+                del raw_rows[-_CHUNK:]
+                chunk.reverse()
+                out += load_all(chunk)
         return out
 
     def entity(self, loading: MapperLoading, values: Sequence[Any]) -> Any:
         """The object for one entity's column *values* (None when its key is NULL)."""
         return self.loader(loading)(values)
 
-    def loader(self, loading: MapperLoading) -> EntityLoader:
-        """The function that makes (or finds) *loading*'s objects from their column values.
+    def entities(self, loading: MapperLoading, rows: Iterable[Sequence[Any]]) -> list[Any]:
+        """The objects of many rows of *loading*'s columns, in order (None for a NULL key).
 
-        It is the hot path of every query: everything it needs is bound to
-        locals once, and a new object costs ``__new__``, one ``__dict__``
-        update, one weak reference (shared by the identity map and the
-        state) and the state itself.
+        Each row may hold more columns after the entity's: they are ignored.
+        """
+        with _PausedCollector():
+            return self.batch_loader(loading)(rows)
+
+    def loader(self, loading: MapperLoading) -> EntityLoader:
+        """The function that makes (or finds) one of *loading*'s objects from its column values.
+
+        What :meth:`batch_loader` does for many rows, for one row at a time
+        (a ``get()``, the rows of a JOIN).
         """
         found = self._loaders.get(id(loading))
         if found is not None:
@@ -201,7 +260,7 @@ class Hydrator:
         refs = identity_map._refs
         refs_get = refs.get
         remove = identity_map._remove
-        keyed_ref = weakref.KeyedRef
+        identity_ref = IdentityRef
         cls: Any = loading.class_
         new = cls.__new__
         keys = loading.keys
@@ -230,9 +289,10 @@ class Hydrator:
                     existing(obj, loading, values)
                     return obj
             obj = new(cls)
-            ref = keyed_ref(obj, remove, key)
+            ref = identity_ref(obj, remove)
+            ref.key = key
             d = obj.__dict__
-            d.update(zip(keys, values, strict=True))
+            d.update(zip(keys, values, strict=False))
             d[STATE_KEY] = make_state(ref, mapper, key, session_ref)
             refs[key] = ref
             return obj
@@ -240,12 +300,38 @@ class Hydrator:
         self._loaders[id(loading)] = load
         return load
 
+    def batch_loader(self, loading: MapperLoading) -> BatchLoader:
+        """The function that makes (or finds) *loading*'s objects from rows of column values.
+
+        It is the hot path of every query: the mapper's loop, generated once
+        (:mod:`aorm.session.hydration_code`), bound to this session. A new
+        object costs ``__new__``, one ``__dict__`` store per column, one
+        weak reference (shared by the identity map and the state) and the
+        state itself. Values past the entity's width are ignored.
+        """
+        found = self._batch_loaders.get(id(loading))
+        if found is None:
+            identity_map = self._identity_map
+            found = self._batch_loaders[id(loading)] = loading.batch_factory()(
+                loading.class_,
+                identity_map._refs,
+                identity_map._remove,
+                IdentityRef,
+                loading.mapper,
+                InstanceState.loaded,
+                self._session_ref,
+                self._existing,
+                loading,
+                STATE_KEY,
+            )
+        return found
+
     def _existing(self, obj: Any, loading: MapperLoading, values: Sequence[Any]) -> None:
         """A row of an object already in the session: fill in what is expired (or overwrite)."""
         state: InstanceState = obj.__dict__[STATE_KEY]
         if self._populate_existing:
             was_modified = state.modified
-            obj.__dict__.update(zip(loading.keys, values, strict=True))
+            obj.__dict__.update(zip(loading.keys, values, strict=False))
             state.discard_changes(loading.keys)
             state.expired_attributes = frozenset()
             if was_modified and not state.modified:

@@ -11,15 +11,21 @@ dialect caches their compiled SQL by shape):
   order. Python-side ``default=`` values are computed here, per row, so the
   object holds them too.
 * UPDATE: only changed columns (plus ``onupdate=`` columns), grouped by
-  column set into one ``executemany``; with a version counter the old
-  version is part of the WHERE clause.
-* DELETE: one ``WHERE pk IN (…)`` per table (one array parameter), or an
-  ``executemany`` by key for composite keys and versioned rows.
+  column set; with a version counter the old version is part of the WHERE
+  clause. Where the dialect has it (PostgreSQL), a group of many rows is one
+  ``UPDATE … FROM unnest(arrays)`` statement
+  (:class:`~aorm.sql.array_dml.UpdateFromArrays`); otherwise one
+  ``executemany``.
+* DELETE: one ``WHERE pk IN (…)`` per table (one array parameter); for
+  composite keys and versioned rows one ``DELETE … USING unnest(arrays)``
+  where the dialect has it (PostgreSQL), else an ``executemany`` by key.
 
 UPDATE and DELETE check how many rows matched and raise
 :class:`~aorm.exc.StaleDataError` when fewer did. Where the driver cannot
-count the rows of an ``executemany`` (asyncpg), versioned rows are sent one
-statement each so the check still holds; other rows are sent unchecked.
+count the rows of an ``executemany`` (asyncpg) and no single statement can
+carry them (an SQL ``onupdate=``, a column type not sent as an array),
+versioned rows are sent one statement each so the check still holds; other
+rows are sent unchecked.
 
 Everything written into objects goes through a :class:`FlushJournal`, so a
 failed flush can put every object back as it was.
@@ -31,6 +37,7 @@ import datetime
 import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
@@ -38,6 +45,7 @@ from aorm.engine.connection import Connection
 from aorm.exc import ArgumentError, StaleDataError
 from aorm.orm.instrumentation import NO_VALUE
 from aorm.orm.mapper import Mapper
+from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
 from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
 from aorm.sql.elements import ClauseElement
 from aorm.sql.expressions import and_, bindparam
@@ -133,6 +141,11 @@ class _MapperStatements:
             for key, ckey, _, kind in self.columns
             if kind == _PLAIN and key != version_key
         ]
+        #: ``obj.__dict__`` → the plain columns' values (KeyError when one is unset).
+        self.plain_getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _tuple_getter(
+            tuple(key for key, _ in self.plain_columns)
+        )
+        self.plain_column_keys: tuple[str, ...] = tuple(ckey for _, ckey in self.plain_columns)
         self.special_columns: list[tuple[str, str, Column, int]] = [
             entry for entry in self.columns if entry[3] != _PLAIN or entry[0] == version_key
         ]
@@ -158,8 +171,10 @@ class _MapperStatements:
         self._insert: Insert | None = None
         self._insert_returning: Insert | None = None
         self._updates: dict[Hashable, Update] = {}
+        self._update_arrays: dict[Hashable, UpdateFromArrays] = {}
         self._delete_in: Delete | None = None
         self._delete_each: Delete | None = None
+        self._delete_arrays: DeleteFromArrays | None = None
 
     def insert(self, returning: bool) -> Insert:
         if returning:
@@ -190,6 +205,20 @@ class _MapperStatements:
             self._updates[cache_key] = stmt
         return stmt
 
+    def update_arrays(self, keys: tuple[str, ...], versioned: bool) -> UpdateFromArrays:
+        """The many-row form of :meth:`update` (same parameter names, one array each)."""
+        cache_key = (keys, versioned)
+        stmt = self._update_arrays.get(cache_key)
+        if stmt is None:
+            columns = self.mapper.columns
+            match = [(f"old:{key}", column) for key, column in self.pk]
+            if versioned:
+                assert self.version_key is not None
+                match.append((f"old:{self.version_key}", columns[self.version_key]))
+            stmt = UpdateFromArrays(self.table, [(f"new:{k}", columns[k]) for k in keys], match)
+            self._update_arrays[cache_key] = stmt
+        return stmt
+
     def delete_in(self) -> Delete:
         if self._delete_in is None:
             ((_, column),) = self.pk
@@ -197,6 +226,15 @@ class _MapperStatements:
                 column.in_(bindparam("old:pks", type_=column.type))
             )
         return self._delete_in
+
+    def delete_arrays(self) -> DeleteFromArrays:
+        """The many-row form of :meth:`delete_each` (same parameter names, one array each)."""
+        if self._delete_arrays is None:
+            match = [(f"old:{key}", column) for key, column in self.pk]
+            if self.version_key is not None:
+                match.append((f"old:{self.version_key}", self.mapper.columns[self.version_key]))
+            self._delete_arrays = DeleteFromArrays(self.table, match)
+        return self._delete_arrays
 
     def delete_each(self) -> Delete:
         if self._delete_each is None:
@@ -206,6 +244,17 @@ class _MapperStatements:
                 criteria.append(vcol == bindparam(f"old:{self.version_key}"))
             self._delete_each = delete(self.table).where(and_(*criteria))
         return self._delete_each
+
+
+def _tuple_getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function reading *keys* from a mapping as a tuple (``itemgetter`` when it can)."""
+    if len(keys) > 1:
+        getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*keys)
+        return getter
+    if len(keys) == 1:
+        (only,) = keys
+        return lambda d: (d[only],)
+    return lambda _d: ()
 
 
 _statements: weakref.WeakKeyDictionary[Mapper[Any], _MapperStatements] = weakref.WeakKeyDictionary()
@@ -242,7 +291,31 @@ async def insert_rows(
     states: Sequence[InstanceState],
     journal: FlushJournal,
 ) -> list[tuple[str, ...]]:
-    """INSERT the rows of *states*; returns, per state, the keys the database filled in."""
+    """INSERT the rows of *states*; returns, per state, the keys the database filled in.
+
+    Sent :data:`INSERT_CHUNK_ROWS` objects at a time, so the parameters of
+    only one chunk exist at once (less memory, and fewer short-lived objects
+    for the garbage collector to move into its oldest generation).
+    """
+    size = INSERT_CHUNK_ROWS
+    if len(states) <= size:
+        return await _insert_chunk(conn, mapper, states, journal)
+    filled: list[tuple[str, ...]] = []
+    for start in range(0, len(states), size):
+        filled.extend(await _insert_chunk(conn, mapper, states[start : start + size], journal))
+    return filled
+
+
+#: Most objects whose parameters :func:`insert_rows` builds and sends at once.
+INSERT_CHUNK_ROWS = 5000
+
+
+async def _insert_chunk(
+    conn: Connection,
+    mapper: Mapper[Any],
+    states: Sequence[InstanceState],
+    journal: FlushJournal,
+) -> list[tuple[str, ...]]:
     plan = statements_for(mapper)
     objects = _objects(states)
     rows, needs_returning = _insert_params(plan, objects, journal)
@@ -252,10 +325,10 @@ async def insert_rows(
         base = plan.insert(True)
         for row in rows:
             result = await conn.execute(base.values(row))
-            returned.extend(r._tuple() for r in result.all())
+            returned.extend(result.tuples().all())
     elif needs_returning:
         result = await conn.execute(plan.insert(True), rows)
-        returned = [r._tuple() for r in result.all()]
+        returned = result.tuples().all()
     else:
         await conn.execute(plan.insert(False), rows)
         _check_keys(mapper, objects)
@@ -264,8 +337,41 @@ async def insert_rows(
         raise StaleDataError(
             f"INSERT into {plan.table.name!r} returned {len(returned)} rows for {len(rows)}"
         )
-    filled: list[tuple[str, ...]] = []
+    filled = _fill_returned(plan, objects, rows, returned, journal)
+    _check_keys(mapper, objects)
+    return filled
+
+
+def _fill_returned(
+    plan: _MapperStatements,
+    objects: Sequence[Any],
+    rows: Sequence[Mapping[str, Any]],
+    returned: Sequence[tuple[Any, ...]],
+    journal: FlushJournal,
+) -> list[tuple[str, ...]]:
+    """Write the RETURNING values the rows did not set into the objects (journaled)."""
     returned_keys = plan.returned
+    missing = _MISSING
+    filled: list[tuple[str, ...]] = []
+    if len(returned_keys) == 1:
+        # The common shape (a generated primary key alone): no inner loop, and
+        # one undo entry for the whole batch instead of one per object.
+        ((key, ckey, _column),) = returned_keys
+        only = (key,)
+        dicts: list[dict[str, Any]] = []
+        olds: list[Any] = []
+        for obj, row, (value,) in zip(objects, rows, returned, strict=True):
+            if ckey in row:
+                filled.append(())
+                continue
+            d = obj.__dict__
+            olds.append(d.get(key, missing))
+            dicts.append(d)
+            d[key] = value
+            filled.append(only)
+        if dicts:
+            journal.on_undo(lambda: _put_back(dicts, key, olds))
+        return filled
     for obj, row, values in zip(objects, rows, returned, strict=True):
         d = obj.__dict__
         keys: list[str] = []
@@ -274,8 +380,16 @@ async def insert_rows(
                 journal.set(d, key, value)
                 keys.append(key)
         filled.append(tuple(keys))
-    _check_keys(mapper, objects)
     return filled
+
+
+def _put_back(dicts: Sequence[dict[str, Any]], key: str, olds: Sequence[Any]) -> None:
+    """Undo of :func:`_fill_returned`: put back (or remove) *key* in each of *dicts*."""
+    for d, old in zip(dicts, olds, strict=True):
+        if old is _MISSING:
+            d.pop(key, None)
+        else:
+            d[key] = old
 
 
 def _insert_params(
@@ -289,17 +403,29 @@ def _insert_params(
     plain_types = _PLAIN_TYPES
     rows: list[dict[str, Any]] = []
     needs_returning = plan.has_sql_default
+    plain_getter = plan.plain_getter
+    plain_column_keys = plan.plain_column_keys
+    issuperset = plain_types.issuperset
     for obj in objects:
         d = obj.__dict__
-        row: dict[str, Any] = {}
-        for key, ckey in plain:
-            value = d.get(key, missing)
-            if value is missing:
-                journal.set(d, key, None)
-                value = None
-            elif type(value) not in plain_types and _is_sql(value):
-                raise _sql_value_error(plan, key)
-            row[ckey] = value
+        try:
+            values = plain_getter(d)
+        except KeyError:
+            values = None
+        row: dict[str, Any]
+        if values is not None and issuperset(map(type, values)):
+            # Every plain column set, to plain values: the common case, in C.
+            row = dict(zip(plain_column_keys, values, strict=True))
+        else:
+            row = {}
+            for key, ckey in plain:
+                value = d.get(key, missing)
+                if value is missing:
+                    journal.set(d, key, None)
+                    value = None
+                elif type(value) not in plain_types and _is_sql(value):
+                    raise _sql_value_error(plan, key)
+                row[ckey] = value
         for key, ckey, column, kind in special:
             value = d.get(key)
             if value is None:
@@ -330,9 +456,14 @@ def _sql_value_error(plan: _MapperStatements, key: str) -> ArgumentError:
 
 def _check_keys(mapper: Mapper[Any], objects: Sequence[Any]) -> None:
     """ArgumentError naming the class when an inserted row has no primary key value."""
+    pk_keys = mapper.pk_keys
+    if len(pk_keys) == 1:
+        (key,) = pk_keys
+        if all(obj.__dict__.get(key) is not None for obj in objects):
+            return
     for obj in objects:
         d = obj.__dict__
-        if any(d.get(k) is None for k in mapper.pk_keys):
+        if any(d.get(k) is None for k in pk_keys):
             raise ArgumentError(
                 f"a {mapper.class_.__name__} row was inserted without a value for its primary "
                 f"key ({', '.join(mapper.pk_keys)}); set it, or give the column a server "
@@ -366,44 +497,82 @@ async def update_rows(
     plan = statements_for(mapper)
     version_key = plan.version_key
     column_keys = mapper.column_keys
+    onupdate = plan.onupdate
+    # Parameter names, made once (not per row).
+    old_names = [(key, f"old:{key}") for key, _ in plan.pk]
+    new_names = {key: f"new:{key}" for key in column_keys}
+    plain_types = _PLAIN_TYPES
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     updated: list[InstanceState] = []
     for state, obj in zip(states, _objects(states), strict=True):
-        changes = state.changes or {}
+        changes = state.changes
+        if not changes:
+            continue
         changed = [k for k in column_keys if k in changes]
         if not changed:
             continue  # only relationship changes: nothing for this table
         d = obj.__dict__
-        for key, column in plan.onupdate:
+        added = False
+        for key, column in onupdate:
             if key not in changes:
-                onupdate = column.onupdate
-                journal.set(d, key, onupdate() if callable(onupdate) else onupdate)
+                value = column.onupdate
+                journal.set(d, key, value() if callable(value) else value)
                 changed.append(key)
+                added = True
         params: dict[str, Any] = {}
-        for key, _column in plan.pk:
-            params[f"old:{key}"] = _old_value(state, d, key)
+        for key, name in old_names:
+            params[name] = _old_value(state, d, key) if key in changes else d[key]
         if version_key is not None:
             old_version = _old_value(state, d, version_key)
             params[f"old:{version_key}"] = old_version
             if version_key not in changes:
                 journal.set(d, version_key, old_version + 1)
                 changed.append(version_key)
+                added = True
         for key in changed:
             value = d[key]
-            if _is_sql(value):
+            if type(value) not in plain_types and _is_sql(value):
                 raise ArgumentError(
                     f"{mapper.class_.__name__}.{key} holds a SQL expression; assign plain "
                     "values (use session.execute(update(...)) for SQL expressions)"
                 )
-            params[f"new:{key}"] = value
-        ordered = tuple(k for k in column_keys if k in changed)
-        groups.setdefault(ordered, []).append(params)
+            params[new_names[key]] = value
+        # ``changed`` is in column order unless keys were appended to it.
+        ordered = tuple(k for k in column_keys if k in changed) if added else tuple(changed)
+        group = groups.get(ordered)
+        if group is None:
+            group = groups[ordered] = []
+        group.append(params)
         updated.append(state)
     versioned = version_key is not None
     for keys, rows in groups.items():
-        stmt = plan.update(keys, versioned)
-        await _execute_checked(conn, stmt, rows, versioned, plan.table.name, "UPDATE")
+        await _update_group(conn, plan, keys, versioned, rows)
     return updated
+
+
+async def _update_group(
+    conn: Connection,
+    plan: _MapperStatements,
+    keys: tuple[str, ...],
+    versioned: bool,
+    rows: list[dict[str, Any]],
+) -> None:
+    """UPDATE *rows* (all setting *keys*), checking that each matched its row where countable.
+
+    Many rows go as one ``UPDATE … FROM`` arrays statement where the dialect
+    has it (PostgreSQL): one round trip, and a row count to check even
+    though an executemany there has none.
+    """
+    if len(rows) > 1 and not plan.sql_onupdate_keys:
+        stmt = plan.update_arrays(keys, versioned)
+        if conn.dialect.compiler.can_use_arrays(stmt.columns):
+            names = [name for name, _ in (*stmt.set_columns, *stmt.match_columns)]
+            arrays = {name: [row[name] for row in rows] for name in names}
+            result = await conn.execute(stmt, arrays)
+            _check_count(result.rowcount, len(rows), plan.table.name, "UPDATE", versioned)
+            return
+    stmt_each = plan.update(keys, versioned)
+    await _execute_checked(conn, stmt_each, rows, versioned, plan.table.name, "UPDATE")
 
 
 async def _execute_checked(
@@ -465,9 +634,17 @@ async def delete_rows(
         if version_key is not None:
             row[f"old:{version_key}"] = _old_value(state, d, version_key)
         rows.append(row)
-    await _execute_checked(
-        conn, plan.delete_each(), rows, version_key is not None, plan.table.name, "DELETE"
-    )
+    versioned = version_key is not None
+    if len(rows) > 1:
+        # Many rows by composite key or version: one statement where the
+        # dialect has it (PostgreSQL), which also gives a row count to check.
+        stmt = plan.delete_arrays()
+        if conn.dialect.compiler.can_use_arrays(stmt.columns):
+            arrays = {name: [row[name] for row in rows] for name, _ in stmt.match_columns}
+            result = await conn.execute(stmt, arrays)
+            _check_count(result.rowcount, len(rows), plan.table.name, "DELETE", versioned)
+            return
+    await _execute_checked(conn, plan.delete_each(), rows, versioned, plan.table.name, "DELETE")
 
 
 # -- rows written for relationships ---------------------------------------------
@@ -502,8 +679,7 @@ async def post_update_rows(
         keys = tuple(k for k in mapper.column_keys if k in values)
         groups.setdefault(keys, []).append(params)
     for keys, params_list in groups.items():
-        stmt = plan.update(keys, False)
-        await _execute_checked(conn, stmt, params_list, False, plan.table.name, "UPDATE")
+        await _update_group(conn, plan, keys, False, params_list)
 
 
 async def insert_association_rows(

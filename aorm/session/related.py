@@ -52,11 +52,20 @@ def state_of(obj: object) -> InstanceState | None:
 
 def by_mapper(states: Sequence[InstanceState]) -> list[tuple[Mapper[Any], list[InstanceState]]]:
     """*states* grouped by mapper, in the order each mapper first appears."""
+    if not states:
+        return []
+    first = states[0].mapper
+    for state in states:
+        if state.mapper is not first:
+            break
+    else:
+        return [(first, list(states))]  # one class (the usual flush): no grouping
     groups: dict[int, tuple[Mapper[Any], list[InstanceState]]] = {}
     for state in states:
-        entry = groups.get(id(state.mapper))
+        mapper = state.mapper
+        entry = groups.get(id(mapper))
         if entry is None:
-            entry = groups[id(state.mapper)] = (state.mapper, [])
+            entry = groups[id(mapper)] = (mapper, [])
         entry[1].append(state)
     return list(groups.values())
 
@@ -93,14 +102,18 @@ def loaded_related(state: InstanceState, prop: RelationshipProperty[Any]) -> lis
     obj = state.object
     if obj is None:
         return []
-    value = obj.__dict__.get(prop.key, NO_VALUE)
+    key = prop.key
+    value = obj.__dict__.get(key, NO_VALUE)
     if prop.uselist:
         items: list[Any] = list(value) if isinstance(value, list) else []
     elif value is NO_VALUE or value is None:
         items = []
     else:
         items = [value]
-    return _merge(items, _pending_added(state, prop.key))
+    history = state.collection_changes
+    entry = history.get(key) if history else None
+    # Most objects have no pending additions: skip the merge (this runs per object per flush).
+    return _merge(items, entry[0]) if entry and entry[0] else items
 
 
 def known_related(state: InstanceState, prop: RelationshipProperty[Any]) -> list[Any] | None:

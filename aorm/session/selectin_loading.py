@@ -6,7 +6,9 @@ for the related rows whose key columns hold those values, with the key
 columns selected too so each row is given to the right parents (for a
 many-to-many the key columns are the ``secondary`` table's, joined in).
 
-``in_()`` sends a whole list as one array parameter on both backends, so
+``in_()`` sends a whole list as one array parameter on both backends (on
+PostgreSQL, over a key column with no index, as a semi-join against
+``unnest()`` of it: :func:`~aorm.session.relationship_sql.keys_in`), so
 a chunk is bounded for memory and statement size, not by the drivers'
 bind-parameter limits: :data:`DEFAULT_CHUNK_SIZE` keys per query (or the
 option's ``chunk_size``). A composite key is matched by one ``IN`` per
@@ -20,6 +22,7 @@ objects being loaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, Final
 
 from aorm.orm.join_conditions import RelationshipDirection
@@ -28,7 +31,7 @@ from aorm.session.joined_loading import JoinedRows, attach_joined
 from aorm.session.loader_options import PlanNode
 from aorm.session.loading import loading_for
 from aorm.session.loading_context import LoadContext, store_related
-from aorm.session.relationship_sql import extra_criteria, is_many_to_many, key_columns
+from aorm.session.relationship_sql import extra_criteria, is_many_to_many, key_columns, keys_in
 from aorm.sql.select import Select, select
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "fetch_related", "parent_groups", "selectin_load", "store_groups"]
@@ -69,27 +72,76 @@ async def fetch_related(
         stmt, prop.mapper, node.children, node.wildcard, _unchanged, path=(prop,)
     )
     result = await ctx.connection.execute(stmt, params)
-    load = ctx.hydrator.loader(loading)
+    raw_rows = result.tuples().all()
+    # The loader reads the entity's leading columns and ignores the key columns after them.
+    identity_map = ctx.session._identity_map
+    held_before = len(identity_map)
+    objects = ctx.hydrator.entities(loading, raw_rows)
+    # Every row made a new object (the map grew by one per row): no object
+    # comes twice and none is None.
+    all_new = len(identity_map) - held_before == len(objects)
     joined = JoinedRows(branches, ctx.hydrator) if branches else None
+    if joined is None and all_new:
+        return _group(objects, raw_rows, width, key_count)
+    stop = width + key_count
     groups: dict[KeyTuple, list[Any]] = {}
-    seen: dict[KeyTuple, set[int]] = {}
-    for row in result.all():
-        raw = row._tuple()
-        obj = load(raw[:width])
+    # An object is listed once per key. Only an object met before (a row
+    # repeated by a join, or by duplicate association rows) can already be
+    # in its key's group: the groups' member sets are built for those alone.
+    met: set[int] = set()
+    members_of: dict[KeyTuple, set[int]] = {}
+    for obj, raw in zip(objects, raw_rows, strict=True):
         if obj is None:
             continue
         if joined is not None:
             joined.add_row(obj, raw)
-        key = raw[width : width + key_count]
-        members = seen.get(key)
-        if members is None:
-            members = seen[key] = set()
-            groups[key] = []
-        if id(obj) not in members:
-            members.add(id(obj))
-            groups[key].append(obj)
+        key = raw[width:stop]
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
+        marker = id(obj)
+        if marker in met:
+            members = members_of.get(key)
+            if members is None:
+                members = members_of[key] = {id(x) for x in group}
+            if marker in members:
+                continue
+            members.add(marker)
+        else:
+            met.add(marker)
+            if members_of:
+                members = members_of.get(key)
+                if members is not None:
+                    members.add(marker)
+        group.append(obj)
     if joined is not None:
         joined.finish(ctx)
+    return groups
+
+
+def _group(
+    objects: list[Any], raw_rows: list[tuple[Any, ...]], width: int, key_count: int
+) -> dict[KeyTuple, list[Any]]:
+    """*objects* (distinct, none None) by the key columns after each row's entity columns."""
+    groups: dict[Any, list[Any]] = {}
+    get = groups.get
+    if key_count == 1:
+        # Grouped by the bare value; the keys become 1-tuples once, per group.
+        for obj, key in zip(objects, map(itemgetter(width), raw_rows), strict=True):
+            group = get(key)
+            if group is None:
+                groups[key] = [obj]
+            else:
+                group.append(obj)
+        return {(key,): group for key, group in groups.items()}
+    stop = width + key_count
+    for obj, raw in zip(objects, raw_rows, strict=True):
+        key = raw[width:stop]
+        group = get(key)
+        if group is None:
+            groups[key] = [obj]
+        else:
+            group.append(obj)
     return groups
 
 
@@ -103,11 +155,17 @@ def parent_groups(
     """The parents by their key values; parents with a NULL key get their empty value now."""
     groups: dict[KeyTuple, list[Any]] = {}
     local_keys = prop.local_keys
+    single = local_keys[0] if len(local_keys) == 1 else None
     for parent in parents:
         d = parent.__dict__
-        if any(k not in d for k in local_keys):
-            continue  # an expired key: left unloaded (the awaited path refreshes it first)
-        values = tuple(d[k] for k in local_keys)
+        if single is not None:
+            if single not in d:
+                continue  # an expired key: left unloaded (the awaited path refreshes it first)
+            values: KeyTuple = (d[single],)
+        else:
+            if any(k not in d for k in local_keys):
+                continue
+            values = tuple([d[k] for k in local_keys])
         if None in values:
             store_related(parent, prop, [] if prop.uselist else None, refresh=refresh)
             continue
@@ -160,11 +218,12 @@ def _from_identity_map(
 def _key_filter(prop: RelationshipProperty[Any], keys: Sequence[KeyTuple]) -> list[Any]:
     columns = key_columns(prop)
     if len(columns) == 1:
-        return [columns[0].in_([key[0] for key in keys])]
+        return [keys_in(columns[0], [key[0] for key in keys])]
     # One IN per column matches a superset of the key tuples; the rows are
     # grouped by their exact key afterwards, so the extra ones are ignored.
     return [
-        column.in_(list(dict.fromkeys(key[i] for key in keys))) for i, column in enumerate(columns)
+        keys_in(column, list(dict.fromkeys(key[i] for key in keys)))
+        for i, column in enumerate(columns)
     ]
 
 

@@ -17,7 +17,7 @@ import contextlib
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, final, overload
 
 from aorm._concurrency import shielded
 from aorm.engine.async_result import AsyncResult, AsyncScalarResult
@@ -47,10 +47,25 @@ from aorm.session.transaction import (
     check_join_transaction_mode,
 )
 
+if TYPE_CHECKING:
+    from aorm.sql.ddl import DDLElement
+    from aorm.sql.dml import DMLStatement
+    from aorm.sql.select import Select
+    from aorm.sql.select_base import CompoundSelect
+    from aorm.sql.text import TextClause
+
+    # Every statement but a SELECT: its result is untyped. Listing them (rather
+    # than taking Any) keeps a SELECT with an untyped column from matching
+    # both overloads, which would make its whole result Any.
+    _OtherStatement: TypeAlias = TextClause | DMLStatement | DDLElement | CompoundSelect
+
 __all__ = ["AsyncSession"]
 
 ModelT = TypeVar("ModelT")
 ValueT = TypeVar("ValueT")
+# For type checkers: a statement's row shape, and its first column's type.
+_RowT = TypeVar("_RowT", bound=tuple[Any, ...])
+_T0 = TypeVar("_T0")
 
 _ACTIVE = SessionTransactionState.ACTIVE
 _DEACTIVATED = SessionTransactionState.DEACTIVATED
@@ -153,7 +168,16 @@ class AsyncSession:
             self._expunge_everything()
 
     def __repr__(self) -> str:
-        return f"<AsyncSession {self.bind.url.render(hide_password=True)}>"
+        # Counts only: no IO, and no object's repr (those may be many).
+        if self._transaction is None:
+            tx = "no transaction"
+        else:
+            tx = "in a nested transaction" if self.in_nested_transaction() else "in a transaction"
+        return (
+            f"<AsyncSession {self.bind.url.render(hide_password=True)} {tx} "
+            f"new={len(self._new)} dirty={len(self.dirty)} deleted={len(self._deleted)} "
+            f"identity_map={len(self._identity_map)}>"
+        )
 
     # -- facts ---------------------------------------------------------------
 
@@ -243,8 +267,7 @@ class AsyncSession:
     def add_all(self, objects: Iterable[object]) -> None:
         """:meth:`add` every object."""
         self._check_sync("add_all")
-        for obj in objects:
-            cascades.save_update(self, obj)
+        cascades.save_update_all(self, objects)
 
     def _add_state(self, state: InstanceState, obj: object) -> None:
         owner = state.session
@@ -287,6 +310,12 @@ class AsyncSession:
             if state.session is not self:
                 self._add_state(state, obj)
             if state.flushed_deleted or state.marked_deleted:
+                return
+            if cascades.deletes_only_itself(state):
+                # No cascade to follow or load (the common case): no walk.
+                self._ensure_transaction()
+                state.marked_deleted = True
+                self._deleted[state] = obj
                 return
             # The cascade's loads run before anything is marked, so an autoflush
             # they cause sends nothing of this delete.
@@ -450,12 +479,9 @@ class AsyncSession:
         ):
             await flush_session(self)
 
-    @contextlib.contextmanager
-    def _operation(self, name: str) -> Iterator[None]:
+    def _operation(self, name: str) -> contextlib.AbstractContextManager[None]:
         """One awaited operation: the concurrent-use guard, then the pending-rollback check."""
-        with self._guard.operation(name):
-            self._check_usable()
-            yield
+        return self._guard.operation(name, self._check_usable)
 
     def _check_sync(self, name: str) -> None:
         self._guard.check_sync(name)
@@ -515,13 +541,31 @@ class AsyncSession:
 
     # -- queries -------------------------------------------------------------------
 
+    @overload
+    async def execute(
+        self,
+        statement: Select[_RowT],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result[_RowT]: ...
+
+    @overload
+    async def execute(
+        self,
+        statement: _OtherStatement,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result[Any]: ...
+
     async def execute(
         self,
         statement: Any,
         params: Any = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
-    ) -> Result:
+    ) -> Result[Any]:
         """Run *statement* in the session's transaction (after an autoflush).
 
         ``select(Model)`` rows hold objects (through the identity map; the
@@ -532,17 +576,53 @@ class AsyncSession:
         with self._operation("execute"):
             return await executing.execute(self, statement, params, execution_options)
 
+    @overload
+    async def scalars(
+        self,
+        statement: Select[tuple[_T0, *tuple[Any, ...]]],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> ScalarResult[_T0]: ...
+
+    @overload
+    async def scalars(
+        self,
+        statement: _OtherStatement,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> ScalarResult[Any]: ...
+
     async def scalars(
         self,
         statement: Any,
         params: Any = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
-    ) -> ScalarResult:
+    ) -> ScalarResult[Any]:
         """The first item of each row: ``(await session.scalars(select(User))).all()``."""
         with self._operation("scalars"):
             result = await executing.execute(self, statement, params, execution_options)
         return result.scalars()
+
+    @overload
+    async def scalar(
+        self,
+        statement: Select[tuple[_T0, *tuple[Any, ...]]],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> _T0 | None: ...
+
+    @overload
+    async def scalar(
+        self,
+        statement: _OtherStatement,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Any: ...
 
     async def scalar(
         self,
@@ -556,6 +636,26 @@ class AsyncSession:
             result = await executing.execute(self, statement, params, execution_options)
         return result.scalar()
 
+    @overload
+    async def stream(
+        self,
+        statement: Select[_RowT],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        chunk_size: int = 1000,
+    ) -> AsyncResult[_RowT]: ...
+
+    @overload
+    async def stream(
+        self,
+        statement: _OtherStatement,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        chunk_size: int = 1000,
+    ) -> AsyncResult[Any]: ...
+
     async def stream(
         self,
         statement: Any,
@@ -563,13 +663,33 @@ class AsyncSession:
         *,
         execution_options: Mapping[str, Any] | None = None,
         chunk_size: int = 1000,
-    ) -> AsyncResult:
+    ) -> AsyncResult[Any]:
         """Rows read *chunk_size* at a time while iterated (``async for row in result``).
 
         The rows must be read before the transaction ends.
         """
         with self._operation("stream"):
             return await executing.stream(self, statement, params, execution_options, chunk_size)
+
+    @overload
+    async def stream_scalars(
+        self,
+        statement: Select[tuple[_T0, *tuple[Any, ...]]],
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        chunk_size: int = 1000,
+    ) -> AsyncScalarResult[_T0]: ...
+
+    @overload
+    async def stream_scalars(
+        self,
+        statement: _OtherStatement,
+        params: Any = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+        chunk_size: int = 1000,
+    ) -> AsyncScalarResult[Any]: ...
 
     async def stream_scalars(
         self,
@@ -578,7 +698,7 @@ class AsyncSession:
         *,
         execution_options: Mapping[str, Any] | None = None,
         chunk_size: int = 1000,
-    ) -> AsyncScalarResult:
+    ) -> AsyncScalarResult[Any]:
         """The first item of each streamed row (see :meth:`stream`)."""
         with self._operation("stream_scalars"):
             result = await executing.stream(self, statement, params, execution_options, chunk_size)

@@ -273,14 +273,18 @@ class InstanceState:
 
         A relationship change is told to the session first (its cascades).
         """
-        if key in self.mapper.relationships:
+        # The hot path of ``obj.column = value``: the relationship test is made once.
+        relationship = key in self.mapper.relationships
+        if relationship:
             self._relationship_changed(key, (new,), (old,))
         if self.key is None:
             return
         changes = self.changes
         if changes is not None and key in changes:
             original = changes[key]
-            if original is not NO_VALUE and self._same(key, original, new):
+            if original is not NO_VALUE and (
+                original is new if relationship else _same_value(original, new)
+            ):
                 # Set back to what it was: no longer a change.
                 del changes[key]
                 if not changes and not self.collection_changes:
@@ -289,9 +293,9 @@ class InstanceState:
         if old is NO_VALUE:
             if key in self.expired_attributes:
                 self.expired_attributes = self.expired_attributes - {key}
-        elif self._same(key, old, new):
+        elif old is new or (not relationship and _same_value(old, new)):
             return
-        was_clean = not self.modified
+        was_clean = not changes and not self.collection_changes
         if changes is None:
             changes = self.changes = {}
         changes[key] = old
@@ -359,11 +363,6 @@ class InstanceState:
         if session is None or self.key is None:
             return getattr(obj, key)
         return await session._load_attribute(self, key)
-
-    def _same(self, key: str, old: Any, new: Any) -> bool:
-        if key in self.mapper.relationships:
-            return old is new
-        return _same_value(old, new)
 
     def _now_dirty(self) -> None:
         session = self.session
@@ -452,14 +451,24 @@ class InstanceState:
 def instance_state_of(obj: object) -> InstanceState:
     """*obj*'s state, made (transient) if it has none; ArgumentError for unmapped objects."""
     state = obj.__dict__.get(STATE_KEY) if hasattr(obj, "__dict__") else None
-    if isinstance(state, InstanceState):
+    if type(state) is InstanceState:
+        return state
+    mapper = type(obj).__dict__.get("__mapper__")
+    if type(mapper) is Mapper and mapper.registry.configured:
+        # The common case (a new object of a configured class), without the checks below.
+        state = InstanceState(obj, mapper)
+        obj.__dict__[STATE_KEY] = state
         return state
     if isinstance(obj, type):
         raise ArgumentError(f"expected a mapped object, not the class {obj.__name__}")
     try:
         mapper = mapper_of(obj)
     except Exception:
-        raise ArgumentError(f"{type(obj).__name__} objects are not mapped") from None
+        raise ArgumentError(
+            f"expected an instance of a mapped class; {type(obj).__qualname__} is not "
+            "mapped (map a class by subclassing a declarative base such as aorm.Base, "
+            "with a __tablename__)"
+        ) from None
     mapper.configure()
     state = InstanceState(obj, mapper)
     obj.__dict__[STATE_KEY] = state

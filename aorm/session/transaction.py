@@ -66,7 +66,8 @@ __all__ = [
     "rollback_levels",
 ]
 
-logger = logging.getLogger(__name__)
+# The ORM's documented logger (docs/logging.md), not the module's own name.
+logger = logging.getLogger("aorm.orm")
 
 #: How a session bound to a Connection joins the transaction open on it.
 JoinTransactionMode: TypeAlias = Literal["create_savepoint"]

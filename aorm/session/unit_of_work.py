@@ -1,10 +1,12 @@
 """The flush plan: which rows to INSERT, UPDATE and DELETE, in foreign-key order.
 
 Tables are ordered by their foreign keys (a referenced table before the
-tables that refer to it); the order is computed once per set of mappers and
-cached. Saves (INSERT, then UPDATE) run table by table in that order, so
-parents exist before their children; DELETEs run afterwards in the reverse
-order, so children go before their parents.
+tables that refer to it), leaving out the foreign keys written only by
+``post_update`` relationships, which is what lets two tables refer to each
+other; the order is computed once per set of mappers and cached. Saves
+(INSERT, then UPDATE) run table by table in that order, so parents exist
+before their children; DELETEs run afterwards in the reverse order, so
+children go before their parents.
 
 Inside one table, rows keep the order their objects were added, except
 where rows depend on each other (a self-referencing table): then a row comes
@@ -24,7 +26,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aorm.orm.mapper import Mapper
-from aorm.sql.ddl import sort_tables_and_cycles
 from aorm.sql.schema import Table
 
 if TYPE_CHECKING:
@@ -71,10 +72,74 @@ class FlushPlan:
         return not self.saves and not self.deletes
 
 
+def _is_post_update(prop: Any) -> bool:
+    reverse = prop.reverse_property
+    return bool(prop.post_update or (reverse is not None and reverse.post_update))
+
+
+def _post_update_columns(mappers: Iterable[Mapper[Any]]) -> set[int]:
+    """Ids of the foreign key columns that only ``post_update`` relationships write.
+
+    Such a column is written by an UPDATE once every row exists (and cleared
+    before the deletes), so it orders no tables: that is how it breaks a cycle.
+    """
+    post: set[int] = set()
+    plain: set[int] = set()
+    for mapper in mappers:
+        for prop in mapper.relationships.values():
+            if prop.viewonly:
+                continue
+            into = post if _is_post_update(prop) else plain
+            into.update(id(column) for column in prop.foreign_columns)
+    return post - plain
+
+
 @lru_cache(maxsize=256)
-def _table_order(tables: frozenset[Table]) -> dict[Table, int]:
-    ordered, _cycles = sort_tables_and_cycles(sorted(tables, key=_table_sort_key))
-    return {table: index for index, table in enumerate(ordered)}
+def _table_order(mappers: frozenset[Mapper[Any]]) -> dict[Table, int]:
+    """Tables parents-first by the foreign keys that order rows (``post_update`` ones left out).
+
+    Tables still in a cycle keep their name order; a flush that really needs
+    one row of the cycle before the other is refused when it copies the key
+    (:mod:`aorm.session.dependencies` names the relationships).
+    """
+    tables = sorted({id(m.table): m.table for m in mappers}.values(), key=_table_sort_key)
+    position = {id(t): i for i, t in enumerate(tables)}
+    ignored = _post_update_columns(mappers)
+    parents: dict[int, set[int]] = {i: set() for i in range(len(tables))}
+    for child_at, table in enumerate(tables):
+        for constraint in table.foreign_key_constraints:
+            columns = [fk.parent for fk in constraint.elements]
+            if all(c is not None and id(c) in ignored for c in columns):
+                continue
+            for fk in constraint.elements:
+                if not fk._can_resolve():
+                    continue
+                parent_at = position.get(id(fk.column.table))
+                if parent_at is not None and parent_at != child_at:
+                    parents[child_at].add(parent_at)
+    children: dict[int, list[int]] = {i: [] for i in parents}
+    for child_at, firsts in parents.items():
+        for parent_at in firsts:
+            children[parent_at].append(child_at)
+    waiting = {i: set(firsts) for i, firsts in parents.items()}
+    ready = [i for i, firsts in waiting.items() if not firsts]
+    heapq.heapify(ready)
+    order: list[int] = []
+    done: set[int] = set()
+    while len(order) < len(tables):
+        if not ready:
+            # A cycle: release the first table (by name) still waiting.
+            ready = [min(i for i in waiting if i not in done)]
+        current = heapq.heappop(ready)
+        if current in done:
+            continue
+        done.add(current)
+        order.append(current)
+        for child_at in children[current]:
+            waiting[child_at].discard(current)
+            if not waiting[child_at] and child_at not in done:
+                heapq.heappush(ready, child_at)
+    return {tables[i]: index for index, i in enumerate(order)}
 
 
 def _table_sort_key(table: Table) -> tuple[str, str]:
@@ -83,9 +148,12 @@ def _table_sort_key(table: Table) -> tuple[str, str]:
 
 
 def sort_mappers(mappers: Iterable[Mapper[Any]]) -> list[Mapper[Any]]:
-    """*mappers* parents-first by their tables' foreign keys (cached per set of tables)."""
+    """*mappers* parents-first by their tables' foreign keys (cached per set of mappers).
+
+    Foreign keys written only by ``post_update`` relationships do not count.
+    """
     unique = {id(m): m for m in mappers}
-    order = _table_order(frozenset(m.table for m in unique.values()))
+    order = _table_order(frozenset(unique.values()))
     return sorted(unique.values(), key=lambda m: (order[m.table], m.insert_order))
 
 
@@ -99,13 +167,7 @@ def _self_references(
     order nothing.
     """
     table = mapper.table
-    post_update = {
-        id(column)
-        for prop in mapper.relationships.values()
-        if prop.post_update
-        or (prop.reverse_property is not None and prop.reverse_property.post_update)
-        for column in prop.foreign_columns
-    }
+    post_update = _post_update_columns((mapper,))
     result: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for constraint in table.foreign_key_constraints:
         pairs = []

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from itertools import chain
 from typing import Any
 
 from aorm.exc import ArgumentError, CompileError
+from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
 from aorm.sql.compiled import BindSlot, Compiled, Processor
 from aorm.sql.compiler_base import CompileState
 from aorm.sql.dml import Delete, Insert, OnConflict, Update, extra_froms
@@ -136,6 +139,41 @@ class DMLCompiler(SelectCompiler):
             state.from_stack.pop()
         return sql + self.returning_sql(delete._returning)
 
+    def visit_update_from_arrays(self, update: UpdateFromArrays, **kw: Any) -> str:
+        sql = self.update_from_arrays_sql(update)
+        if sql is None:
+            raise CompileError(
+                f"{self.dialect.name} cannot UPDATE rows of {update.table.name!r} from arrays; "
+                "send one UPDATE per row (an executemany)"
+            )
+        return sql + self.returning_sql(update._returning)
+
+    def can_use_arrays(self, columns: Sequence[Column]) -> bool:
+        """True when :meth:`update_from_arrays_sql` / :meth:`delete_from_arrays_sql` can
+        send arrays of these columns."""
+        return False
+
+    def update_from_arrays_sql(self, update: UpdateFromArrays) -> str | None:
+        """The SQL of an :class:`~aorm.sql.array_dml.UpdateFromArrays`, or None.
+
+        Its named placeholders take one array each (processed element by
+        element); the base compiler has no such form.
+        """
+        return None
+
+    def visit_delete_from_arrays(self, delete: DeleteFromArrays, **kw: Any) -> str:
+        sql = self.delete_from_arrays_sql(delete)
+        if sql is None:
+            raise CompileError(
+                f"{self.dialect.name} cannot DELETE rows of {delete.table.name!r} by arrays; "
+                "send one DELETE per row (an executemany)"
+            )
+        return sql + self.returning_sql(delete._returning)
+
+    def delete_from_arrays_sql(self, delete: DeleteFromArrays) -> str | None:
+        """The SQL of a :class:`~aorm.sql.array_dml.DeleteFromArrays`, or None (as above)."""
+        return None
+
     def delete_using_sql(self, others: list[Any]) -> str:
         """`` USING …`` for other tables in a DELETE's WHERE (PostgreSQL)."""
         return " USING " + ", ".join(self.process(f, asfrom=True) for f in others)
@@ -201,7 +239,7 @@ class DMLCompiler(SelectCompiler):
         self,
         statement: Insert,
         columns: Sequence[Column],
-        rows: list[list[Any]],
+        rows: Sequence[Sequence[Any]],
         extra_literals: Sequence[Any],
     ) -> tuple[Compiled, list[Any]]:
         compiled = self._batch_template(statement, columns, len(rows))
@@ -213,13 +251,15 @@ class DMLCompiler(SelectCompiler):
             return compiled, compiled.bind(flat + list(extra_literals), None)
         processors = [slot.processor for slot in compiled.slots[:width]]
         if any(p is not None for p in processors):
-            args = [
-                value if p is None else p(value)
-                for row in rows
-                for value, p in zip(row, processors, strict=True)
+            # Column by column (``map`` per column, then interleaved back into
+            # row order): cheaper than zipping every row with the processors.
+            columns_values = [
+                values if p is None else list(map(p, values))
+                for values, p in zip(zip(*rows, strict=True), processors, strict=True)
             ]
+            args = list(chain.from_iterable(zip(*columns_values, strict=True)))
         else:
-            args = [value for row in rows for value in row]
+            args = list(chain.from_iterable(rows))
         args.extend(_tail_args(compiled, count, extra_literals))
         return compiled, args
 
@@ -227,7 +267,7 @@ class DMLCompiler(SelectCompiler):
         self,
         compiled: Compiled,
         columns: Sequence[Column],
-        rows: list[list[Any]],
+        rows: Sequence[Sequence[Any]],
         extra_literals: Sequence[Any],
     ) -> Iterator[tuple[Compiled, list[Any]]]:
         width = len(columns)
@@ -294,8 +334,14 @@ class DMLCompiler(SelectCompiler):
         # Literal positions: the row values first, then the statement's own values.
         self._state = CompileState({id(b): offset + i for i, b in enumerate(binds)})
         try:
+            direct: tuple[BindSlot, ...] = ()
             if not columns:
                 values_sql = self.default_values_sql(statement.table, nrows)
+            elif not binds:
+                # The rows are the only placeholders: write them numbered at
+                # once instead of as markers numbered by finish(), which costs
+                # a regex callback per value (thousands for one batch).
+                values_sql, direct = self._direct_rows_sql(columns, nrows)
             else:
                 processors = [self._column_processor(c) for c in columns]
                 slots = self.state.slots
@@ -316,10 +362,27 @@ class DMLCompiler(SelectCompiler):
                 names = ", ".join(self.quote(c.name or "") for c in columns)
                 values_sql = f" ({names}) VALUES " + ", ".join(row_sql)
             compiled = self._finish_insert(statement, values_sql)
+            if direct:
+                compiled = replace(compiled, slots=direct)
         finally:
             self._state = None
         self._remember_batch(cache_key, compiled)
         return compiled
+
+    def _direct_rows_sql(
+        self, columns: Sequence[Column], nrows: int
+    ) -> tuple[str, tuple[BindSlot, ...]]:
+        """`` (cols) VALUES (…), …`` with final placeholders, and their slots in order."""
+        width = len(columns)
+        processors = [self._column_processor(c) for c in columns]
+        slots = tuple(
+            BindSlot(None, r * width + i, processors[i]) for r in range(nrows) for i in range(width)
+        )
+        placeholder = self.dialect.placeholder
+        marks = [placeholder(n) for n in range(1, nrows * width + 1)]
+        row_sql = ["(" + ", ".join(marks[r * width : (r + 1) * width]) + ")" for r in range(nrows)]
+        names = ", ".join(self.quote(c.name or "") for c in columns)
+        return f" ({names}) VALUES " + ", ".join(row_sql), slots
 
     def _finish_insert(self, statement: Insert, rows_sql: str) -> Compiled:
         sql = f"INSERT INTO {self.table_sql(statement.table)}{rows_sql}"

@@ -9,8 +9,9 @@ compiler method renders it.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
 
+from aorm._typing import ValueT
 from aorm.exc import ArgumentError
 from aorm.sql import operators as ops
 from aorm.sql.cache_key import KeyContext, type_key
@@ -84,11 +85,14 @@ class ClauseElement:
         return []
 
 
-class ColumnElement(ColumnOperators, ClauseElement):
+class ColumnElement(ColumnOperators, ClauseElement, Generic[ValueT]):
     """An expression that produces one value per row: a column, a function, ``a + b`` ….
 
     ``type`` is its SQL type (``NullType`` when unknown); ``key`` the name
     it is known by in a result or a ``.c`` collection, when it has one.
+    The type parameter is for type checkers only: the Python type of the
+    values (``ColumnElement[str]`` for ``User.name``; ``Any`` when unknown,
+    which is what a bare ``ColumnElement`` means).
     """
 
     __slots__ = ()
@@ -100,7 +104,7 @@ class ColumnElement(ColumnOperators, ClauseElement):
         """The SQL type of this expression's values."""
         return NULLTYPE
 
-    def __clause_element__(self) -> ColumnElement:
+    def __clause_element__(self) -> Self:
         return self
 
     def __bool__(self) -> bool:

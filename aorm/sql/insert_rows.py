@@ -110,12 +110,14 @@ class RowShape:
             self._getter = None
             self._sources = tuple(sources[c] for c in self.columns)
 
-    def values(self, row: Mapping[str, Any]) -> list[Any]:
+    def values(self, row: Mapping[str, Any]) -> Sequence[Any]:
         """*row*'s values for :attr:`columns`; ArgumentError for a SQL expression among them."""
         getter = self._getter
+        values: Sequence[Any]
         if getter is not None:
             got = getter(row)
-            values = list(got) if len(self._keys) > 1 else [got]
+            # itemgetter of several keys gives a tuple already: no copy.
+            values = got if len(self._keys) > 1 else (got,)
         else:
             values = [source(row) for source in self._sources]
         if not _PLAIN_TYPES.issuperset(map(type, values)):
@@ -134,7 +136,7 @@ class RowShape:
 
 def group_rows(
     statement: Insert, rows: Sequence[Mapping[str, Any]]
-) -> Iterator[tuple[tuple[Column, ...], list[list[Any]]]]:
+) -> Iterator[tuple[tuple[Column, ...], list[Sequence[Any]]]]:
     """Consecutive *rows* filling the same columns, as ``(columns, [values, …])`` groups.
 
     Input order is kept: the groups, and the rows in each, come in the order
@@ -144,7 +146,7 @@ def group_rows(
     """
     base = dict(statement._values or ())
     shapes: dict[tuple[str, ...], RowShape] = {}
-    group: list[list[Any]] = []
+    group: list[Sequence[Any]] = []
     group_shape: RowShape | None = None
     for row in rows:
         keys = tuple(row)

@@ -10,20 +10,45 @@ keeps what was passed to ``select()`` as it was.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeAlias, TypeVar, overload
 
+from aorm._typing import RowT, ValueT
 from aorm.exc import ArgumentError
 from aorm.sql.cache_key import KeyContext
 from aorm.sql.column_collection import ColumnCollection
 from aorm.sql.elements import ClauseElement, ColumnElement, coerce_element, coerce_where
-from aorm.sql.select_base import Exists, ForUpdate, SelectBase, unique_keys
+from aorm.sql.select_base import Exists, ForUpdate, ScalarSubquery, SelectBase, unique_keys
 from aorm.sql.selectable import FromClause, Join, coerce_from, describe_from
 from aorm.sql.statement import HasWhere
 from aorm.sql.text import TextClause
 from aorm.sql.type_inference import NULLTYPE
 from aorm.sql.types import TypeEngine
 
-__all__ = ["Select", "describe_entity", "exists", "select"]
+__all__ = ["Select", "TypedColumnsClause", "describe_entity", "exists", "select"]
+
+
+class TypedColumnsClause(Protocol[ValueT]):
+    """For type checkers: something that stands for a column expression of values of ``ValueT``.
+
+    ``User.name`` (``Mapped[str]``) is one for ``str``; any column expression
+    is one for its own type parameter (``Any`` for an untyped one).
+    """
+
+    def __clause_element__(self) -> ColumnElement[ValueT]: ...
+
+
+_T0 = TypeVar("_T0")
+_T1 = TypeVar("_T1")
+_T2 = TypeVar("_T2")
+_T3 = TypeVar("_T3")
+_T4 = TypeVar("_T4")
+_T5 = TypeVar("_T5")
+_T6 = TypeVar("_T6")
+
+if TYPE_CHECKING:
+    # One select() argument whose result type is known: a mapped class (its
+    # objects) or a typed column expression (its values).
+    _Entity: TypeAlias = type[_T0] | TypedColumnsClause[_T0]
 
 
 def _expand_entity(entity: Any) -> list[ClauseElement]:
@@ -41,8 +66,14 @@ def _expand_entity(entity: Any) -> list[ClauseElement]:
     raise ArgumentError(f"select() takes tables, columns and expressions, not {entity!r}")
 
 
-class Select(HasWhere, SelectBase):
-    """``SELECT columns FROM … WHERE … GROUP BY … HAVING … ORDER BY … LIMIT … OFFSET …``."""
+class Select(HasWhere, SelectBase, Generic[RowT]):
+    """``SELECT columns FROM … WHERE … GROUP BY … HAVING … ORDER BY … LIMIT … OFFSET …``.
+
+    For type checkers a ``Select`` is generic over the shape of its rows:
+    ``select(User)`` is a ``Select[tuple[User]]``, ``select(User.id, User.name)``
+    a ``Select[tuple[int, str]]``; the builder methods keep that type. The
+    parameter costs nothing at runtime.
+    """
 
     __visit_name__ = "select"
 
@@ -91,16 +122,26 @@ class Select(HasWhere, SelectBase):
     def _exported_columns(self) -> list[tuple[str, ColumnElement]]:
         return unique_keys(self._columns)
 
+    if TYPE_CHECKING:
+        # The subquery has the type of the one selected column.
+        @overload
+        def scalar_subquery(self: Select[tuple[_T0]]) -> ScalarSubquery[_T0]: ...
+
+        @overload
+        def scalar_subquery(self) -> ScalarSubquery[Any]: ...
+
+        def scalar_subquery(self) -> ScalarSubquery[Any]: ...
+
     # -- building ---------------------------------------------------------
 
-    def add_columns(self, *entities: Any) -> Select:
+    def add_columns(self, *entities: Any) -> Select[tuple[Any, ...]]:
         """More result columns (entities are expanded to their columns)."""
         new = self._generate()
         new.raw_entities = self.raw_entities + entities
         new._columns = self._columns + tuple(c for e in entities for c in _expand_entity(e))
         return new
 
-    def with_only_columns(self, *entities: Any) -> Select:
+    def with_only_columns(self, *entities: Any) -> Select[tuple[Any, ...]]:
         """The same statement with these result columns instead (FROMs stay as they were)."""
         new = self._generate()
         if not self._from_list:
@@ -109,7 +150,7 @@ class Select(HasWhere, SelectBase):
         new._columns = tuple(c for e in entities for c in _expand_entity(e))
         return new
 
-    def filter_by(self, **criteria: Any) -> Select:
+    def filter_by(self, **criteria: Any) -> Self:
         """``col == value`` criteria by column key, on the last joined entity (else the first)."""
         target = self._filter_by_target
         if target is None:
@@ -135,7 +176,7 @@ class Select(HasWhere, SelectBase):
             clauses.append(attr == value)
         return self.where(*clauses)
 
-    def group_by(self, *clauses: Any) -> Select:
+    def group_by(self, *clauses: Any) -> Self:
         """Add GROUP BY terms; ``group_by(None)`` removes them."""
         new = self._generate()
         if len(clauses) == 1 and clauses[0] is None:
@@ -144,13 +185,13 @@ class Select(HasWhere, SelectBase):
             new._group_by = self._group_by + tuple(self._resolve_term(c) for c in clauses)
         return new
 
-    def having(self, *criteria: Any) -> Select:
+    def having(self, *criteria: Any) -> Self:
         """Add HAVING criteria (ANDed)."""
         new = self._generate()
         new._having = self._having + tuple(coerce_where(c) for c in criteria)
         return new
 
-    def distinct(self) -> Select:
+    def distinct(self) -> Self:
         """``SELECT DISTINCT``."""
         new = self._generate()
         new._distinct = True
@@ -163,14 +204,14 @@ class Select(HasWhere, SelectBase):
         nowait: bool = False,
         skip_locked: bool = False,
         of: Any = None,
-    ) -> Select:
+    ) -> Self:
         """Lock the selected rows (``FOR UPDATE``, ``FOR SHARE`` with *read*); SQLite ignores it."""
         targets = () if of is None else tuple(coerce_from(o) for o in _as_tuple(of))
         new = self._generate()
         new._for_update = ForUpdate(read=read, nowait=nowait, skip_locked=skip_locked, of=targets)
         return new
 
-    def select_from(self, *froms: Any) -> Select:
+    def select_from(self, *froms: Any) -> Self:
         """Name FROM objects explicitly (e.g. ``select(func.count()).select_from(users)``)."""
         new = self._generate()
         current = list(self._from_list)
@@ -183,7 +224,7 @@ class Select(HasWhere, SelectBase):
 
     def join(
         self, target: Any, onclause: Any = None, *, isouter: bool = False, full: bool = False
-    ) -> Select:
+    ) -> Self:
         """JOIN *target*, from the FROM object it relates to.
 
         Without *onclause* the condition comes from the foreign keys; no path,
@@ -191,7 +232,7 @@ class Select(HasWhere, SelectBase):
         """
         return self._join(None, target, onclause, isouter=isouter, full=full)
 
-    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select:
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Self:
         """LEFT OUTER JOIN *target* (FULL OUTER with *full*)."""
         return self._join(None, target, onclause, isouter=True, full=full)
 
@@ -203,15 +244,15 @@ class Select(HasWhere, SelectBase):
         *,
         isouter: bool = False,
         full: bool = False,
-    ) -> Select:
+    ) -> Self:
         """JOIN *right* to the given *left* side."""
         return self._join(left, right, onclause, isouter=isouter, full=full)
 
-    def outerjoin_from(self, left: Any, right: Any, onclause: Any = None) -> Select:
+    def outerjoin_from(self, left: Any, right: Any, onclause: Any = None) -> Self:
         """LEFT OUTER JOIN *right* to the given *left* side."""
         return self._join(left, right, onclause, isouter=True, full=False)
 
-    def _join(self, left: Any, target: Any, onclause: Any, *, isouter: bool, full: bool) -> Select:
+    def _join(self, left: Any, target: Any, onclause: Any, *, isouter: bool, full: bool) -> Self:
         right = coerce_from(target)
         froms = list(self._from_list) or self._implicit_froms()
         on = None if onclause is None else _coerce_onclause(onclause)
@@ -315,11 +356,74 @@ def _pick_left(froms: list[FromClause], right: FromClause, on: ColumnElement | N
     return candidates[0]
 
 
-def select(*entities: Any) -> Select:
+@overload
+def select(e0: _Entity[_T0], /) -> Select[tuple[_T0]]: ...
+
+
+@overload
+def select(e0: _Entity[_T0], e1: _Entity[_T1], /) -> Select[tuple[_T0, _T1]]: ...
+
+
+@overload
+def select(
+    e0: _Entity[_T0], e1: _Entity[_T1], e2: _Entity[_T2], /
+) -> Select[tuple[_T0, _T1, _T2]]: ...
+
+
+@overload
+def select(
+    e0: _Entity[_T0], e1: _Entity[_T1], e2: _Entity[_T2], e3: _Entity[_T3], /
+) -> Select[tuple[_T0, _T1, _T2, _T3]]: ...
+
+
+@overload
+def select(
+    e0: _Entity[_T0],
+    e1: _Entity[_T1],
+    e2: _Entity[_T2],
+    e3: _Entity[_T3],
+    e4: _Entity[_T4],
+    /,
+) -> Select[tuple[_T0, _T1, _T2, _T3, _T4]]: ...
+
+
+@overload
+def select(
+    e0: _Entity[_T0],
+    e1: _Entity[_T1],
+    e2: _Entity[_T2],
+    e3: _Entity[_T3],
+    e4: _Entity[_T4],
+    e5: _Entity[_T5],
+    /,
+) -> Select[tuple[_T0, _T1, _T2, _T3, _T4, _T5]]: ...
+
+
+@overload
+def select(
+    e0: _Entity[_T0],
+    e1: _Entity[_T1],
+    e2: _Entity[_T2],
+    e3: _Entity[_T3],
+    e4: _Entity[_T4],
+    e5: _Entity[_T5],
+    e6: _Entity[_T6],
+    /,
+) -> Select[tuple[_T0, _T1, _T2, _T3, _T4, _T5, _T6]]: ...
+
+
+@overload
+def select(*entities: Any) -> Select[tuple[Any, ...]]: ...
+
+
+def select(*entities: Any) -> Select[tuple[Any, ...]]:
     """``SELECT`` the given tables (all their columns), columns and expressions.
 
     Anything with ``__clause_element__()`` is accepted; what was passed is
-    kept as :attr:`Select.raw_entities`.
+    kept as :attr:`Select.raw_entities`. For type checkers the statement is
+    typed by what was selected: up to seven mapped classes and typed column
+    expressions give ``Select[tuple[User, str, ...]]``; anything else (a
+    table, a list) gives ``Select[tuple[Any, ...]]``.
     """
     if len(entities) == 1 and isinstance(entities[0], list | tuple):
         entities = tuple(entities[0])

@@ -9,8 +9,9 @@ operations); :class:`CompoundSelect`, :class:`ScalarSubquery` and
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Self
 
+from aorm._typing import ValueT
 from aorm.exc import ArgumentError
 from aorm.sql.cache_key import KeyContext
 from aorm.sql.column_collection import ColumnCollection
@@ -89,7 +90,7 @@ class SelectBase(Executable):
         """The result columns by key."""
         return ColumnCollection(self._exported_columns())
 
-    def order_by(self, *clauses: Any) -> Any:
+    def order_by(self, *clauses: Any) -> Self:
         """Add ORDER BY terms; ``order_by(None)`` removes them."""
         new = self._generate()
         if len(clauses) == 1 and clauses[0] is None:
@@ -106,13 +107,13 @@ class SelectBase(Executable):
             raise ArgumentError(f"order_by/group_by: no selected column named {clause!r}")
         return coerce_column(clause)
 
-    def limit(self, limit: int | None) -> Any:
+    def limit(self, limit: int | None) -> Self:
         """At most *limit* rows (sent as a parameter; None removes the limit)."""
         new = self._generate()
         new._limit = _count_bind(limit, "limit")
         return new
 
-    def offset(self, offset: int | None) -> Any:
+    def offset(self, offset: int | None) -> Self:
         """Skip *offset* rows (sent as a parameter; None removes the offset)."""
         new = self._generate()
         new._offset = _count_bind(offset, "offset")
@@ -145,7 +146,7 @@ class SelectBase(Executable):
         """This SELECT as a common table expression (``WITH name AS (…)``)."""
         return CTE(self, name, recursive=recursive)  # type: ignore[arg-type]
 
-    def scalar_subquery(self) -> ScalarSubquery:
+    def scalar_subquery(self) -> ScalarSubquery[Any]:
         """This one-column SELECT used as a value: ``(SELECT …)``."""
         return ScalarSubquery(self)
 
@@ -242,8 +243,12 @@ class CompoundSelect(SelectBase):
         )
 
 
-class ScalarSubquery(ColumnElement):
-    """A one-column SELECT used as a value: ``(SELECT max(x) FROM …)``."""
+class ScalarSubquery(ColumnElement[ValueT]):
+    """A one-column SELECT used as a value: ``(SELECT max(x) FROM …)``.
+
+    For type checkers it has the type of that column:
+    ``select(User.id).scalar_subquery()`` is a ``ScalarSubquery[int]``.
+    """
 
     __visit_name__ = "scalar_subquery"
     _is_scalar_subquery = True
@@ -262,7 +267,7 @@ class ScalarSubquery(ColumnElement):
     def type(self) -> TypeEngine:
         return self._type
 
-    def where(self, *criteria: Any) -> ScalarSubquery:
+    def where(self, *criteria: Any) -> ScalarSubquery[ValueT]:
         """The same subquery with more WHERE criteria."""
         return ScalarSubquery(self.element.where(*criteria))  # type: ignore[attr-defined]
 

@@ -373,7 +373,15 @@ def coerce_from(value: Any) -> FromClause:
             f"a SELECT used as a FROM object must be made a subquery first: "
             f"call .subquery() on it ({element!r})"
         )
-    raise ArgumentError(f"expected a table, alias, join or subquery, not {element!r}")
+    if value is not element:
+        # Made by __clause_element__(): a relationship attribute gives its join
+        # condition, which is an ON clause, not a FROM object.
+        raise ArgumentError(
+            f"expected a table, mapped class, alias, join or subquery, not {value!r} "
+            f"(which is {element!r}); to join along a relationship, name the target "
+            "and pass the relationship as the ON clause: .join(Target, Parent.relationship)"
+        )
+    raise ArgumentError(f"expected a table, mapped class, alias, join or subquery, not {element!r}")
 
 
 def describe_from(from_clause: FromClause) -> str:

@@ -28,18 +28,18 @@ from aorm.session.session import AsyncSession
 
 __all__ = ["CapturedStatement", "CountTarget", "QueryCounter", "assert_queries", "count_queries"]
 
-#: What a counter listens on: an engine, or the engine of a connection or session.
 CountTarget: TypeAlias = Engine | Connection | AsyncSession
+"""What a counter listens on: an engine, or the engine of a connection or session."""
 
 
 @dataclass(frozen=True)
 class CapturedStatement:
     """One statement sent to the database, as the driver got it."""
 
-    #: The SQL, in the dialect's bind style (``?`` or ``$1``).
     sql: str
-    #: The driver parameters: a list (a list of lists for an ``executemany``).
+    """The SQL, in the dialect's bind style (``?`` or ``$1``)."""
     parameters: Any
+    """The driver parameters: a list (a list of lists for an ``executemany``)."""
 
     def __str__(self) -> str:
         return f"{self.sql}  [parameters: {self.parameters!r}]"
@@ -50,16 +50,18 @@ class QueryCounter:
     """Records the statements an engine sends while it is entered (``with counter:``).
 
     Made by :func:`count_queries`. The record stays readable after the
-    block: :attr:`count`, :attr:`statements`, :meth:`report`.
+    block: :attr:`count`, :attr:`statements`, :meth:`report`. One counter
+    counts one block at a time; entering it again while it counts raises
+    :class:`~aorm.exc.ArgumentError`.
     """
 
     __slots__ = ("_active", "captured", "engine")
 
     def __init__(self, engine: Engine) -> None:
-        #: The engine listened to.
         self.engine = engine
-        #: Every statement sent while entered, in order.
+        """The engine listened to."""
         self.captured: list[CapturedStatement] = []
+        """Every statement sent while entered, in order."""
         self._active = False
 
     @property

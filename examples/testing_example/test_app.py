@@ -14,8 +14,9 @@ from testing_example.app import Task, add_task, rename_task, titles
 
 
 async def _count(session: AsyncSession) -> int:
-    found: int = await session.scalar(select(func.count()).select_from(Task))
-    return found
+    found = await session.scalar(select(func.count()).select_from(Task))
+    assert found is not None  # scalar() is None only when there is no row
+    return int(found)
 
 
 async def test_add_task_commits(aorm_session: AsyncSession) -> None:

@@ -87,7 +87,10 @@ def test_bad_option_values_are_refused() -> None:
 
 def test_repr_hides_the_password() -> None:
     engine = create_engine("postgresql://user:hunter2@host/db")
-    assert repr(engine) == "Engine(postgresql://user:***@host/db)"
+    assert repr(engine) == (
+        "<Engine postgresql://user:***@host/db dialect=postgresql "
+        "Pool size=5 max_overflow=10 checked_out=0>"
+    )
     assert "hunter2" not in repr(engine.pool)
     assert engine.url.password == "hunter2"
     assert engine.name == "postgresql"

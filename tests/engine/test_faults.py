@@ -95,11 +95,16 @@ async def test_a_killed_idle_connection_is_replaced_by_pre_ping(
 async def test_an_explicit_invalidate(engine: Engine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+        raw = conn.driver_connection
         await conn.invalidate()
         assert conn.invalidated
         await conn.rollback()
         assert await conn.scalar(text("SELECT 1")) == 1
-    assert engine.pool.stats().checked_out == 0
+        # A healthy connection that was invalidated is closed, never handed out again.
+        assert conn.driver_connection is not raw
+    stats = engine.pool.stats()
+    assert stats.checked_out == 0
+    assert stats.invalidated == 1
 
 
 async def test_a_block_that_swallows_a_disconnection_does_not_pretend_to_commit(

@@ -508,8 +508,9 @@ def test_repr_shows_key_and_loaded_columns_only() -> None:
         c = Column(Integer)
         bio = Column(Text)
 
-    assert repr(User()) == "<User>"
-    assert repr(User(name="ann")) == "<User name='ann'>"
+    blank, ann = User(), User(name="ann")
+    assert repr(blank) == f"<User transient at {id(blank):#x}>"
+    assert repr(ann) == f"<User name='ann' transient at {id(ann):#x}>"
     user = User(id=7, name="x" * 100, a=1, b=2, c=3, bio="long")
     text = repr(user)
     assert text.startswith("<User id=7 name='xxxx")

@@ -566,7 +566,7 @@ def test_cascade_and_lazy_mistakes_fail_at_class_creation() -> None:
         class A3(Base):
             __tablename__ = "a3"
             id = Column(Integer, primary_key=True)
-            bs = relationship("B", lazy="eager")  # type: ignore[arg-type]
+            bs = relationship("B", lazy="eager")  # type: ignore[call-overload]
 
     with pytest.raises(MappingError, match=r"A4\.bs: relationship\(\) needs its target class"):
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from aorm.orm import DeclarativeBase, DynamicMapped, Mapped, mapped_column, relationship
 from aorm.sql.constraints import ForeignKey
 from aorm.sql.schema import Column, Table
 from aorm.sql.types import String
@@ -209,7 +209,7 @@ class Playlist(Base):
     __tablename__ = "playlists"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
-    tracks: Mapped[list[Track]] = relationship(
+    tracks: DynamicMapped[Track] = relationship(
         back_populates="playlist", cascade="all, delete-orphan", lazy="dynamic"
     )
 

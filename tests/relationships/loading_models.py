@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aorm.engine import Engine
-from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from aorm.orm import DeclarativeBase, DynamicMapped, Mapped, mapped_column, relationship
 from aorm.sql.constraints import ForeignKey, ForeignKeyConstraint
 from aorm.sql.dml import insert
 from aorm.sql.schema import Column, Table
@@ -200,7 +200,7 @@ class Library(Base):
     )
     shelves_raise: Mapped[list[Shelf]] = relationship(lazy="raise", viewonly=True)
     shelves_noload: Mapped[list[Shelf]] = relationship(lazy="noload", viewonly=True)
-    shelves: Mapped[list[Shelf]] = relationship(
+    shelves: DynamicMapped[Shelf] = relationship(
         lazy="dynamic", back_populates="library", order_by="Shelf.label"
     )
 

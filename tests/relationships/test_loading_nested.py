@@ -95,8 +95,11 @@ async def test_tree_three_levels_deep(
         _ = root.children[1].children[0].children[0].children  # a fourth level was not asked for
     # Every level's parent resolves from the identity map, without IO.
     great = root.children[1].children[0].children[0]
-    assert great.parent is root.children[1].children[0]
-    assert great.parent.parent.parent is root
+    parent = great.parent
+    assert parent is not None
+    assert parent is root.children[1].children[0]
+    assert parent.parent is not None
+    assert parent.parent.parent is root
 
 
 async def test_tree_upwards(session: AsyncSession, loading_data: Data) -> None:

@@ -261,11 +261,11 @@ async def test_composite_keys(session: AsyncSession, loading_data: Data, strateg
         printings[(edition.book_id, edition.number)] = [p.id for p in loaded]
     assert printings == {(1, 1): [1, 3], (1, 2): [2], (2, 1): [], (3, 1): [4]}
     session.expunge_all()
-    stmt = select(Printing).order_by(Printing.id)
+    printings_stmt = select(Printing).order_by(Printing.id)
     if strategy != "select":
-        stmt = stmt.options(OPTIONS[strategy](Printing.edition))
+        printings_stmt = printings_stmt.options(OPTIONS[strategy](Printing.edition))
     found = []
-    for printing in (await session.scalars(stmt)).all():
-        edition = await session.load(printing, Printing.edition)
-        found.append(None if edition is None else (edition.book_id, edition.number))
+    for printing in (await session.scalars(printings_stmt)).all():
+        of = await session.load(printing, Printing.edition)
+        found.append(None if of is None else (of.book_id, of.number))
     assert found == [(1, 1), (1, 2), (1, 1), (3, 1), None]
