@@ -9,9 +9,11 @@ into each mapped subclass, like a mixin's).
 
 Mapped instances get a keyword constructor, a ``__setattr__`` that routes
 mapped attributes through their instrumentation (change reporting and
-back-reference sync), and a ``__repr__`` that shows the primary key, a few
-loaded columns and the lifecycle state (``<User id=1 name='ann' persistent>``),
-with no IO.
+back-reference sync), and a ``__repr__`` that shows the primary key and the
+lifecycle state (``<User id=1 persistent>``), with no IO. Other columns are
+left out on purpose: reprs end up in logs and tracebacks, and a column may
+hold a password hash or personal data; define ``__repr__`` on a model to show
+more.
 """
 
 from __future__ import annotations
@@ -32,9 +34,6 @@ __all__ = ["Base", "DeclarativeBase", "declarative_base"]
 _value_repr = reprlib.Repr()
 _value_repr.maxstring = 40
 _value_repr.maxother = 40
-
-# How many non-key loaded columns __repr__ shows.
-_REPR_COLUMNS = 3
 
 
 class _ClassClauseElement:
@@ -192,13 +191,6 @@ class DeclarativeBase:
             elif isinstance(identity, tuple) and index < len(identity):
                 parts.append(f"{key}={_value_repr.repr(identity[index])}")
         keyed = bool(parts)
-        shown = 0
-        for key in mapper.column_keys:
-            if shown == _REPR_COLUMNS:
-                break
-            if key in values and key not in mapper.pk_keys:
-                parts.append(f"{key}={_value_repr.repr(values[key])}")
-                shown += 1
         lifecycle = getattr(getattr(state, "state", None), "value", None)
         parts.append(lifecycle if isinstance(lifecycle, str) else "transient")
         if not keyed:

@@ -510,13 +510,10 @@ def test_repr_shows_key_and_loaded_columns_only() -> None:
 
     blank, ann = User(), User(name="ann")
     assert repr(blank) == f"<User transient at {id(blank):#x}>"
-    assert repr(ann) == f"<User name='ann' transient at {id(ann):#x}>"
-    user = User(id=7, name="x" * 100, a=1, b=2, c=3, bio="long")
-    text = repr(user)
-    assert text.startswith("<User id=7 name='xxxx")
-    assert "..." in text
-    assert "bio" not in text  # only a few columns
-    assert len(text) < 120
+    assert repr(ann) == f"<User transient at {id(ann):#x}>"
+    assert repr(User(id=7, name="secret", bio="long")) == "<User id=7 transient>"
+    assert repr(User(id="x" * 100)).startswith("<User id='xxxx")
+    assert len(repr(User(id="x" * 100))) < 70
 
 
 def test_plain_attributes_still_work_on_instances() -> None:

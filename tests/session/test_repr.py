@@ -10,18 +10,15 @@ from aorm.testing import assert_queries
 from tests.session.models import Pair, User
 
 
-async def test_a_model_repr_shows_its_key_loaded_columns_and_state(engine: Engine) -> None:
+async def test_a_model_repr_shows_its_key_and_state(engine: Engine) -> None:
     ann = User(name="ann", email="ann@example.com")
-    assert re.fullmatch(
-        r"<User name='ann' email='ann@example.com' transient at 0x[0-9a-f]+>", repr(ann)
-    )
+    assert re.fullmatch(r"<User transient at 0x[0-9a-f]+>", repr(ann))
     async with AsyncSession(engine) as session:
         session.add(ann)
-        assert repr(ann).startswith("<User name='ann' email='ann@example.com' pending at 0x")
+        assert repr(ann).startswith("<User pending at 0x")
         await session.flush()
-        assert repr(ann) == (
-            f"<User id={ann.id} name='ann' email='ann@example.com' age=None persistent>"
-        )
+        # Other columns stay out of reprs (logs, tracebacks): they may be secrets.
+        assert repr(ann) == f"<User id={ann.id} persistent>"
         await session.commit()
 
         session.expire(ann)
@@ -48,7 +45,7 @@ async def test_repr_of_an_expired_object_does_not_query(engine: Engine) -> None:
             text = repr(pair)
         assert text == f"<Pair id={inspect(pair).identity[0]} expired>"  # type: ignore[index]
         await session.refresh(pair)
-        assert repr(pair) == f"<Pair id={pair.id} left=1 right=2 persistent>"
+        assert repr(pair) == f"<Pair id={pair.id} persistent>"
 
 
 async def test_a_session_repr_counts_its_objects(engine: Engine) -> None:
