@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import asyncpg
-import asyncpg.exceptions._base as asyncpg_base
-
 from aorm import exc
 
 __all__ = ["is_disconnect", "translate_postgresql_error"]
@@ -76,12 +73,18 @@ def is_disconnect(error: BaseException, raw: Any) -> bool:
             closed = False
         if closed:
             return True
+    # asyncpg is imported by the first PostgreSQL connect (not by ``import aorm``).
+    import asyncpg
+
     return isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error)
 
 
 def _error_class(error: Exception, raw: Any) -> type[exc.DBAPIError]:
     if is_disconnect(error, raw):
         return exc.DisconnectionError
+    import asyncpg
+    import asyncpg.exceptions._base as asyncpg_base
+
     if isinstance(error, asyncpg.PostgresError):
         sqlstate = str(getattr(error, "sqlstate", "") or "")
         if sqlstate in _BY_SQLSTATE:

@@ -18,10 +18,8 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import quote, urlencode
-
-import asyncpg
 
 from aorm._concurrency import close_or_abort
 from aorm.dialects._errors_postgresql import is_disconnect, translate_postgresql_error
@@ -36,6 +34,11 @@ from aorm.dialects.base import (
 )
 from aorm.exc import ArgumentError, DBAPIError, InternalError, InvalidStateError
 from aorm.sql.compiled import Compiled
+
+if TYPE_CHECKING:
+    # Imported when a PostgreSQL engine first connects (see PGDialect.connect),
+    # so that ``import aorm`` does not load asyncpg for SQLite users.
+    import asyncpg
 
 __all__ = ["PGConnection", "PGDialect", "parse_status_rowcount"]
 
@@ -368,6 +371,8 @@ class PGDialect(Dialect):
         return f"${position}"
 
     async def connect(self) -> asyncpg.Connection:
+        import asyncpg  # loaded only once PostgreSQL is used (not by `import aorm`)
+
         try:
             raw: asyncpg.Connection = await asyncpg.connect(self.dsn, **self.connect_args)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
@@ -375,18 +380,18 @@ class PGDialect(Dialect):
         return raw
 
     def wrap(self, raw: Any) -> PGConnection:
-        return PGConnection(self, cast(asyncpg.Connection, raw))
+        return PGConnection(self, cast("asyncpg.Connection", raw))
 
     async def ping(self, raw: Any) -> None:
-        await cast(asyncpg.Connection, raw).execute("SELECT 1")
+        await cast("asyncpg.Connection", raw).execute("SELECT 1")
 
     async def reset(self, raw: Any) -> None:
-        conn = cast(asyncpg.Connection, raw)
+        conn = cast("asyncpg.Connection", raw)
         if not conn.is_closed() and conn.is_in_transaction():
             await conn.execute("ROLLBACK")
 
     async def close(self, raw: Any) -> None:
-        conn = cast(asyncpg.Connection, raw)
+        conn = cast("asyncpg.Connection", raw)
         await close_or_abort(conn.close, conn.terminate)
 
     def translate_error(self, error: Exception, sql: str | None, raw: Any) -> DBAPIError:

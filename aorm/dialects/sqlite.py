@@ -38,9 +38,7 @@ import contextlib
 import enum
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar, cast
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from aorm._concurrency import close_or_abort
 from aorm.dialects._errors_sqlite import translate_sqlite_error
@@ -55,6 +53,10 @@ from aorm.dialects.base import (
 )
 from aorm.exc import ArgumentError, DBAPIError, InvalidStateError, OperationalError
 from aorm.sql.compiled import Compiled
+
+if TYPE_CHECKING:
+    # Imported when a SQLite engine first connects (see SQLiteDialect.connect).
+    import aiosqlite
 
 __all__ = ["SQLiteConnection", "SQLiteDialect"]
 
@@ -502,6 +504,8 @@ class SQLiteDialect(Dialect):
         return "?"
 
     async def connect(self) -> aiosqlite.Connection:
+        import aiosqlite  # loaded only once SQLite is used (not by `import aorm`)
+
         try:
             raw = await aiosqlite.connect(
                 self.database, isolation_level=None, timeout=self.busy_timeout, **self.connect_args
@@ -527,18 +531,18 @@ class SQLiteDialect(Dialect):
         return raw
 
     def wrap(self, raw: Any) -> SQLiteConnection:
-        return SQLiteConnection(self, cast(aiosqlite.Connection, raw))
+        return SQLiteConnection(self, cast("aiosqlite.Connection", raw))
 
     async def ping(self, raw: Any) -> None:
-        await _run(cast(aiosqlite.Connection, raw), _ping)
+        await _run(cast("aiosqlite.Connection", raw), _ping)
 
     async def reset(self, raw: Any) -> None:
-        conn = cast(aiosqlite.Connection, raw)
+        conn = cast("aiosqlite.Connection", raw)
         if conn.in_transaction:
             await _run(conn, _rollback)
 
     async def close(self, raw: Any) -> None:
-        conn = cast(aiosqlite.Connection, raw)
+        conn = cast("aiosqlite.Connection", raw)
         await close_or_abort(conn.close, conn.stop)
 
     def translate_error(self, error: Exception, sql: str | None, raw: Any) -> DBAPIError:

@@ -128,15 +128,15 @@ class _AsyncView(Generic[OutT]):
         self._unique_key = strategy if strategy is not None else _hashable
         return self
 
-    async def all(self) -> list[OutT]:
-        """Every remaining row (fetches them all)."""
+    async def all(self) -> Sequence[OutT]:
+        """Every remaining row (fetches them all; a list, typed as a ``Sequence``)."""
         return await self._take(None)
 
-    async def fetchall(self) -> list[OutT]:
+    async def fetchall(self) -> Sequence[OutT]:
         """Every remaining row (same as :meth:`all`)."""
         return await self._take(None)
 
-    async def fetchmany(self, size: int) -> list[OutT]:
+    async def fetchmany(self, size: int) -> Sequence[OutT]:
         """Up to *size* more rows."""
         return await self._take(size)
 
@@ -145,7 +145,7 @@ class _AsyncView(Generic[OutT]):
         rows = await self._take(1)
         return rows[0] if rows else None
 
-    async def partitions(self, size: int | None = None) -> AsyncIterator[list[OutT]]:
+    async def partitions(self, size: int | None = None) -> AsyncIterator[Sequence[OutT]]:
         """The remaining rows in lists of up to *size* (default: the chunk size)."""
         step = size or self._stream.chunk_size
         while chunk := await self._take(step):

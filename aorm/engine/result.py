@@ -184,15 +184,15 @@ class _View(Generic[OutT]):
         self._unique_key = strategy if strategy is not None else self._default_unique_key
         return self
 
-    def all(self) -> list[OutT]:
-        """Every remaining row."""
+    def all(self) -> Sequence[OutT]:
+        """Every remaining row (a list; typed as a ``Sequence``, like SQLAlchemy's)."""
         return self._take(None)
 
-    def fetchall(self) -> list[OutT]:
+    def fetchall(self) -> Sequence[OutT]:
         """Every remaining row (same as :meth:`all`)."""
         return self._take(None)
 
-    def fetchmany(self, size: int) -> list[OutT]:
+    def fetchmany(self, size: int) -> Sequence[OutT]:
         """Up to *size* more rows."""
         return self._take(size)
 
@@ -201,7 +201,7 @@ class _View(Generic[OutT]):
         rows = self._take(1)
         return rows[0] if rows else None
 
-    def partitions(self, size: int) -> Iterator[list[OutT]]:
+    def partitions(self, size: int) -> Iterator[Sequence[OutT]]:
         """The remaining rows in lists of up to *size*."""
         while chunk := self._take(size):
             yield chunk

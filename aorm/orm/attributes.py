@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from aorm.exc import ArgumentError, ExpiredAttributeError, LazyLoadError
-from aorm.orm.collections import InstrumentedList, contains_identity
+from aorm.orm.collections import InstrumentedList, PendingDynamicList, contains_identity
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY, StateEvents
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.mapped import Mapped
@@ -149,6 +149,10 @@ class RelationshipAttribute(InstrumentedAttribute[T]):
     def __init__(self, class_: type[Any], key: str, prop: RelationshipProperty[Any]) -> None:
         super().__init__(class_, key, prop)
         self._rel = prop
+        # A dynamic collection held in memory belongs to an object with no row yet.
+        self._list_class: type[InstrumentedList[Any]] = (
+            PendingDynamicList if prop.lazy == "dynamic" else InstrumentedList
+        )
 
     @builtins.property
     def property(self) -> RelationshipProperty[Any]:
@@ -249,7 +253,7 @@ class RelationshipAttribute(InstrumentedAttribute[T]):
     def _store_collection(self, obj: object, items: Iterable[Any]) -> InstrumentedList[Any]:
         # What ``InstrumentedList(items, obj, self)`` makes, without its Python
         # __init__: loaders make one per object, and list.extend reports nothing.
-        collection: InstrumentedList[Any] = _new_list(InstrumentedList)
+        collection: InstrumentedList[Any] = _new_list(self._list_class)
         if items:
             list.extend(collection, items)
         collection._owner = obj

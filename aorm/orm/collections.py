@@ -10,9 +10,11 @@ is *detached*: it keeps working as a plain list and reports nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, SupportsIndex, TypeVar, overload
+from typing import Any, NoReturn, Protocol, SupportsIndex, TypeVar, overload
 
-__all__ = ["CollectionEvents", "InstrumentedList", "contains_identity"]
+from aorm.exc import InvalidStateError, MultipleResultsFound, NoResultFound
+
+__all__ = ["CollectionEvents", "InstrumentedList", "PendingDynamicList", "contains_identity"]
 
 T = TypeVar("T")
 
@@ -174,3 +176,86 @@ class InstrumentedList(list[T]):
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         # Copies and pickles are plain lists: they are nobody's collection.
         return (list, (list(self),))
+
+
+class PendingDynamicList(InstrumentedList[T]):
+    """A ``lazy="dynamic"`` collection of an object that has no row yet.
+
+    There is nothing to query before the owner is flushed, so it holds the
+    objects appended so far, and answers the dynamic query's awaited
+    terminals (``all``, ``first``, ``one``, ``one_or_none``, ``count``) from
+    them: code written against the query works on a new object too. The
+    refining methods (``filter``, ``order_by``, ...) would need SQL and raise
+    :class:`~aorm.exc.InvalidStateError`. After the flush that inserts the
+    owner, the attribute reads as the query again.
+    """
+
+    __slots__ = ()
+
+    def _name(self) -> str:
+        key = getattr(self._attr, "key", "?")
+        return f"{type(self._owner).__name__}.{key}"
+
+    async def all(self) -> list[T]:
+        """The objects appended so far."""
+        return list(self)
+
+    async def first(self) -> T | None:
+        """The first object appended, or None."""
+        return self[0] if self else None
+
+    async def one(self) -> T:
+        """The only object appended (NoResultFound / MultipleResultsFound otherwise)."""
+        if len(self) != 1:
+            raise (NoResultFound if not self else MultipleResultsFound)(
+                f"one(): {self._name()} holds {len(self)} objects"
+            )
+        return self[0]
+
+    async def one_or_none(self) -> T | None:
+        """The only object appended, or None (MultipleResultsFound if there are more)."""
+        if len(self) > 1:
+            raise MultipleResultsFound(f"one_or_none(): {self._name()} holds {len(self)} objects")
+        return self[0] if self else None
+
+    # The dynamic query's count() (awaited, no argument) wins over list.count(x).
+    async def count(self) -> int:  # type: ignore[override]
+        """How many objects were appended."""
+        return len(self)
+
+    def _no_query(self, method: str) -> NoReturn:
+        raise InvalidStateError(
+            f"{self._name()}.{method}(): {self._name()} is a dynamic relationship of an "
+            "object that has no row yet, so there is nothing to query; it holds the "
+            "objects appended so far (await .all() / .count()). Flush the session "
+            "first to query it."
+        )
+
+    def where(self, *criteria: Any) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("where")
+
+    def filter(self, *criteria: Any) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("filter")
+
+    def filter_by(self, **values: Any) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("filter_by")
+
+    def order_by(self, *clauses: Any) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("order_by")
+
+    def limit(self, limit: int | None) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("limit")
+
+    def offset(self, offset: int | None) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("offset")
+
+    @property
+    def statement(self) -> NoReturn:
+        """Not before a flush: raises :class:`~aorm.exc.InvalidStateError`."""
+        self._no_query("statement")

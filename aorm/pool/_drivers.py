@@ -21,14 +21,18 @@ These statements are the only SQL the pool ever sends.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-
-import aiosqlite
-import asyncpg
+from typing import TYPE_CHECKING, Any
 
 from aorm._concurrency import close_or_abort
+
+if TYPE_CHECKING:
+    # Not imported at run time: a connection of a driver that was never
+    # imported cannot exist, so ``import aorm`` loads neither (see defaults_for).
+    import aiosqlite
+    import asyncpg
 
 __all__ = ["DriverDefaults", "defaults_for"]
 
@@ -143,8 +147,11 @@ _GENERIC = DriverDefaults(
 
 def defaults_for(conn: object) -> DriverDefaults:
     """The defaults for *conn*: its driver's if recognised, else the generic ones."""
-    if isinstance(conn, asyncpg.Connection):
+    # Only a driver already imported can have made *conn*.
+    asyncpg_module = sys.modules.get("asyncpg")
+    if asyncpg_module is not None and isinstance(conn, asyncpg_module.Connection):
         return _ASYNCPG
-    if isinstance(conn, aiosqlite.Connection):
+    aiosqlite_module = sys.modules.get("aiosqlite")
+    if aiosqlite_module is not None and isinstance(conn, aiosqlite_module.Connection):
         return _AIOSQLITE
     return _GENERIC

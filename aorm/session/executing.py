@@ -73,7 +73,7 @@ async def execute(
     )
     if len(layout) == 1 and layout[0].loading is not None:
         # One entity: a result of bare objects (no 1-tuple per row).
-        raw_rows = result.tuples().all()
+        raw_rows = list(result.tuples().all())
         # Closed so that take_entities() holds the only reference to the raw rows.
         result.close()
         objects = hydrator.take_entities(layout[0].loading, raw_rows)

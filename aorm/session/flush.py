@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aorm.exc import DBAPIError, InvalidStateError
+from aorm.session.collector import PausedCollector
 from aorm.session.dependencies import insert_waves, prepare_flush
 from aorm.session.persistence import (
     FlushJournal,
@@ -95,9 +96,11 @@ async def flush_session(session: AsyncSession) -> None:
             _annotate(error, doing, plan)
             await session._flush_failed(error)
             raise
-        work.fill_new_relationships(plan)
-        _finalize(session, tx, plan, filled)
-        work.finalize(tx)
+        # No await from here on: the collector can pause over the per-object marking.
+        with PausedCollector():
+            work.fill_new_relationships(plan)
+            _finalize(session, tx, plan, filled)
+            work.finalize(tx)
     finally:
         session._flushing = False
 
@@ -147,9 +150,7 @@ def _finalize(
             if key in refs:
                 identity_map.replace(key, obj)
             else:
-                # The state shares the map's weak reference, as a loaded object's does.
-                ref = refs[key] = reference(key, obj)
-                state._obj_ref = ref
+                refs[key] = reference(key, obj)
             inserted[state] = None
         stale = statements_for(mapper).sql_onupdate_keys
         for state in actions.updates:

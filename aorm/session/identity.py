@@ -18,7 +18,7 @@ from aorm.orm.instrumentation import STATE_KEY
 if TYPE_CHECKING:
     from aorm.session.state import InstanceState
 
-__all__ = ["IdentityKey", "IdentityMap", "IdentityRef", "identity_key"]
+__all__ = ["IdentityKey", "IdentityMap", "IdentityRef", "MapRef", "identity_key"]
 
 #: ``(mapped class, primary key values)``.
 IdentityKey: TypeAlias = tuple[type[Any], tuple[Any, ...]]
@@ -43,15 +43,22 @@ class IdentityRef(weakref.ref[Any]):
     key: IdentityKey
 
 
-def _remover(map_ref: weakref.ref[IdentityMap]) -> Callable[[IdentityRef], None]:
+#: What the map holds per key: a weak reference to the object that knows its
+#: key. For an object made from a row it is the object's state itself (see
+#: :meth:`InstanceState.loaded <aorm.session.state.InstanceState.loaded>`).
+MapRef: TypeAlias = "IdentityRef | InstanceState"
+
+
+def _remover(map_ref: weakref.ref[IdentityMap]) -> Callable[[MapRef], None]:
     # One callback per map, holding the map weakly: a dead object's entry
     # goes away as the object does (if the entry is still that object's).
-    def remove(ref: IdentityRef) -> None:
+    def remove(ref: MapRef) -> None:
         identity_map = map_ref()
-        if identity_map is not None:
+        key = ref.key
+        if identity_map is not None and key is not None:
             refs = identity_map._refs
-            if refs.get(ref.key) is ref:
-                del refs[ref.key]
+            if refs.get(key) is ref:
+                del refs[key]
 
     return remove
 
@@ -67,7 +74,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     def __init__(self) -> None:
         # key -> weak reference to the object (the object's state shares it).
-        self._refs: dict[IdentityKey, IdentityRef] = {}
+        self._refs: dict[IdentityKey, MapRef] = {}
         self._remove = _remover(weakref.ref(self))
         # Objects with pending changes, by key: kept alive until flushed.
         self._strong: dict[IdentityKey, Any] = {}

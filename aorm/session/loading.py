@@ -15,7 +15,6 @@ into rows of objects and plain values.
 
 from __future__ import annotations
 
-import gc
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapper import Mapper, is_mapped_class
+from aorm.session.collector import PausedCollector
 from aorm.session.hydration_code import BatchLoader, BatchLoaderFactory, batch_loader_factory
-from aorm.session.identity import IdentityRef
 from aorm.session.state import InstanceState
 from aorm.sql.expressions import and_, bindparam
 from aorm.sql.select import Select, select
@@ -148,27 +147,6 @@ EntityLoader = Callable[[Sequence[Any]], Any]
 _CHUNK = 1000
 
 
-class _PausedCollector:
-    """Pauses the cyclic garbage collector for a stretch of hydration.
-
-    Making thousands of objects in one synchronous stretch (no other task
-    runs meanwhile) would set off the collector again and again over the
-    same young objects, which costs more than making them; it is paused
-    for the stretch and runs as usual afterwards.
-    """
-
-    __slots__ = ("_was_enabled",)
-
-    def __enter__(self) -> None:
-        self._was_enabled = gc.isenabled()
-        if self._was_enabled:
-            gc.disable()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._was_enabled:
-            gc.enable()
-
-
 class Hydrator:
     """Turns raw rows into objects (through one session's identity map)."""
 
@@ -197,7 +175,7 @@ class Hydrator:
         self, layout: Sequence[EntitySlot], raw_rows: Sequence[tuple[Any, ...]]
     ) -> list[tuple[Any, ...]]:
         """The result rows: each entity's columns replaced by its object."""
-        with _PausedCollector():
+        with PausedCollector():
             return self._rows(layout, raw_rows)
 
     def _rows(
@@ -227,7 +205,7 @@ class Hydrator:
         out: list[Any] = []
         # Chunks come off the end of the reversed list: each cut is O(chunk).
         raw_rows.reverse()
-        with _PausedCollector():
+        with PausedCollector():
             while raw_rows:
                 chunk = raw_rows[-_CHUNK:]
                 del raw_rows[-_CHUNK:]
@@ -244,7 +222,7 @@ class Hydrator:
 
         Each row may hold more columns after the entity's: they are ignored.
         """
-        with _PausedCollector():
+        with PausedCollector():
             return self.batch_loader(loading)(rows)
 
     def loader(self, loading: MapperLoading) -> EntityLoader:
@@ -260,7 +238,6 @@ class Hydrator:
         refs = identity_map._refs
         refs_get = refs.get
         remove = identity_map._remove
-        identity_ref = IdentityRef
         cls: Any = loading.class_
         new = cls.__new__
         keys = loading.keys
@@ -289,12 +266,10 @@ class Hydrator:
                     existing(obj, loading, values)
                     return obj
             obj = new(cls)
-            ref = identity_ref(obj, remove)
-            ref.key = key
             d = obj.__dict__
             d.update(zip(keys, values, strict=False))
-            d[STATE_KEY] = make_state(ref, mapper, key, session_ref)
-            refs[key] = ref
+            d[STATE_KEY] = state = make_state(obj, remove, mapper, key, session_ref)
+            refs[key] = state
             return obj
 
         self._loaders[id(loading)] = load
@@ -305,9 +280,9 @@ class Hydrator:
 
         It is the hot path of every query: the mapper's loop, generated once
         (:mod:`aorm.session.hydration_code`), bound to this session. A new
-        object costs ``__new__``, one ``__dict__`` store per column, one
-        weak reference (shared by the identity map and the state) and the
-        state itself. Values past the entity's width are ignored.
+        object costs ``__new__``, one ``__dict__`` store per column and its
+        state, which is also the identity map's weak reference to it. Values
+        past the entity's width are ignored.
         """
         found = self._batch_loaders.get(id(loading))
         if found is None:
@@ -316,7 +291,6 @@ class Hydrator:
                 loading.class_,
                 identity_map._refs,
                 identity_map._remove,
-                IdentityRef,
                 loading.mapper,
                 InstanceState.loaded,
                 self._session_ref,

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from aorm.orm.attributes import set_committed_value
+from aorm.orm.collections import InstrumentedList
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.relationships import RelationshipProperty
 from aorm.sql import operators as ops
@@ -57,22 +58,77 @@ def fill_new_relationships(plan: FlushPlan, work: FlushWork) -> None:
     """Fill the never-loaded relationships of the objects *plan* inserted (see the module doc).
 
     Called once every statement of the flush succeeded, before the objects
-    are marked flushed; it does no IO and raises nothing.
+    are marked flushed; it does no IO and raises nothing. A relationship that
+    no object of the flush can be in (nothing of its target class was saved,
+    no association row of its table was added) is empty for every inserted
+    object: rather than building an empty collection per object, each state
+    gets one shared tuple of those keys (:attr:`InstanceState.empty_relationships`),
+    which reads as loaded and empty until expired.
     """
-    inserted = [s for actions in plan.saves for s in actions.inserts]
-    if not inserted:
+    if not any(actions.inserts for actions in plan.saves):
         return
-    saved = [s for actions in plan.saves for s in (*actions.inserts, *actions.updates)]
-    fill = _Filler(saved, work)
+    saved_classes = tuple({actions.mapper.class_ for actions in plan.saves})
+    linked: set[int] | None = None
+    fill: _Filler | None = None
+    for actions in plan.saves:
+        if not actions.inserts:
+            continue
+        empty_keys: list[str] = []
+        per_object: list[RelationshipProperty[Any]] = []
+        for prop in actions.mapper.relationships.values():
+            if prop.lazy == "dynamic":
+                _to_query(actions.inserts, prop.key)
+                continue
+            if prop.viewonly or prop.lazy in _LEFT_ALONE:
+                continue
+            direction = prop.direction
+            if direction is _ONETOMANY:
+                target = prop.mapper.class_
+                if set(prop.local_keys) <= set(actions.mapper.pk_keys) and not any(
+                    issubclass(c, target) for c in saved_classes
+                ):
+                    empty_keys.append(prop.key)
+                    continue
+            elif direction is _MANYTOMANY:
+                if linked is None:
+                    linked = {id(p.secondary) for p, _, _ in work.associations.added_links()}
+                if id(prop.secondary) not in linked:
+                    empty_keys.append(prop.key)
+                    continue
+            per_object.append(prop)
+        empty = tuple(empty_keys)
+        if per_object and fill is None:
+            saved = [s for a in plan.saves for s in (*a.inserts, *a.updates)]
+            fill = _Filler(saved, work)
+        for state in actions.inserts:
+            if state.expired_attributes:
+                state.empty_relationships = ()
+                continue
+            state.empty_relationships = empty
+            if fill is None or not per_object:
+                continue
+            obj = state.object
+            if obj is None:
+                continue
+            d = obj.__dict__
+            for prop in per_object:
+                if prop.key not in d:
+                    fill.relationship(state, d, prop)
+
+
+def _to_query(inserted: Sequence[InstanceState], key: str) -> None:
+    """Make a dynamic relationship of just-inserted objects read as its query again.
+
+    Before its row existed the object held the appended objects in a list
+    (those are written now); with the row, the attribute is the query.
+    """
     for state in inserted:
         obj = state.object
-        if obj is None or state.expired_attributes:
+        if obj is None:
             continue
-        d = obj.__dict__
-        for prop in state.mapper.relationships.values():
-            if prop.key in d or prop.viewonly or prop.lazy in _LEFT_ALONE:
-                continue
-            fill.relationship(state, d, prop)
+        held = obj.__dict__.pop(key, None)
+        if isinstance(held, InstrumentedList):
+            held.detach()
 
 
 class _Filler:

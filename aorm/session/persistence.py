@@ -45,6 +45,7 @@ from aorm.engine.connection import Connection
 from aorm.exc import ArgumentError, StaleDataError
 from aorm.orm.instrumentation import NO_VALUE
 from aorm.orm.mapper import Mapper
+from aorm.session.collector import PausedCollector
 from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
 from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
 from aorm.sql.elements import ClauseElement
@@ -318,7 +319,8 @@ async def _insert_chunk(
 ) -> list[tuple[str, ...]]:
     plan = statements_for(mapper)
     objects = _objects(states)
-    rows, needs_returning = _insert_params(plan, objects, journal)
+    with PausedCollector():
+        rows, needs_returning = _insert_params(plan, objects, journal)
     if plan.has_sql_default:
         # SQL expression defaults cannot ride in multi-row batches: one INSERT per row.
         returned: list[tuple[Any, ...]] = []
@@ -328,7 +330,7 @@ async def _insert_chunk(
             returned.extend(result.tuples().all())
     elif needs_returning:
         result = await conn.execute(plan.insert(True), rows)
-        returned = result.tuples().all()
+        returned = list(result.tuples().all())
     else:
         await conn.execute(plan.insert(False), rows)
         _check_keys(mapper, objects)
@@ -337,8 +339,9 @@ async def _insert_chunk(
         raise StaleDataError(
             f"INSERT into {plan.table.name!r} returned {len(returned)} rows for {len(rows)}"
         )
-    filled = _fill_returned(plan, objects, rows, returned, journal)
-    _check_keys(mapper, objects)
+    with PausedCollector():
+        filled = _fill_returned(plan, objects, rows, returned, journal)
+        _check_keys(mapper, objects)
     return filled
 
 

@@ -120,8 +120,8 @@ class Query(Generic[RowT]):
         options = {"populate_existing": True} if self._populate_existing else None
         result = await self._session.execute(statement, execution_options=options)
         if self._single_entity:
-            return result.scalars().all()
-        return result.all()
+            return list(result.scalars().all())
+        return list(result.all())
 
     async def all(self) -> list[RowT]:
         """Every result: objects for a query of one class, else rows."""

@@ -127,7 +127,7 @@ def known_related(state: InstanceState, prop: RelationshipProperty[Any]) -> list
     if obj is None:
         return []
     d = obj.__dict__
-    if prop.key in d or state.key is None:
+    if prop.key in d or state.key is None or prop.key in state.empty_relationships:
         return loaded_related(state, prop)
     if prop.uselist:
         return None

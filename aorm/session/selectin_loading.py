@@ -120,7 +120,7 @@ async def fetch_related(
 
 
 def _group(
-    objects: list[Any], raw_rows: list[tuple[Any, ...]], width: int, key_count: int
+    objects: list[Any], raw_rows: Sequence[tuple[Any, ...]], width: int, key_count: int
 ) -> dict[KeyTuple, list[Any]]:
     """*objects* (distinct, none None) by the key columns after each row's entity columns."""
     groups: dict[Any, list[Any]] = {}

@@ -34,6 +34,7 @@ from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session import cascades, executing, transaction
 from aorm.session._guard import OperationGuard
+from aorm.session.collector import PausedCollector
 from aorm.session.events import SessionEvents, SessionListener
 from aorm.session.flush import flush_session, has_changes
 from aorm.session.identity import IdentityMap
@@ -267,7 +268,10 @@ class AsyncSession:
     def add_all(self, objects: Iterable[object]) -> None:
         """:meth:`add` every object."""
         self._check_sync("add_all")
-        cascades.save_update_all(self, objects)
+        # Synchronous (no other task runs): thousands of new objects would
+        # otherwise set off full collections over every object of the process.
+        with PausedCollector():
+            cascades.save_update_all(self, objects)
 
     def _add_state(self, state: InstanceState, obj: object) -> None:
         owner = state.session

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, final
 
 from aorm.exc import ArgumentError, ExpiredAttributeError
@@ -78,9 +78,18 @@ def _same_value(old: Any, new: Any) -> bool:
         return False
 
 
+#: ``weakref.ref.__new__``: makes a state (a weak reference) without a Python ``__new__`` call.
+_new_ref: Any = weakref.ref.__new__
+
+
 @final
-class InstanceState:
+class InstanceState(weakref.ref[Any]):
     """The session bookkeeping of one mapped object; see the module docstring.
+
+    It is itself a weak reference to its object: for an object made from a
+    row, the identity map holds the state as the object's weak reference
+    (one allocation per row instead of two). It compares and hashes by
+    identity, unlike a plain weak reference.
 
     Read it through :func:`inspect`. Public read-only facts: :attr:`state`
     and the flags :attr:`transient`, :attr:`pending`, :attr:`persistent`,
@@ -90,10 +99,10 @@ class InstanceState:
     """
 
     __slots__ = (
-        "_obj_ref",
         "_session_ref",
         "changes",
         "collection_changes",
+        "empty_relationships",
         "expired_attributes",
         "flushed_deleted",
         "generated_keys",
@@ -103,12 +112,16 @@ class InstanceState:
         "was_deleted",
     )
 
-    _obj_ref: weakref.ref[Any]
     _session_ref: weakref.ref[AsyncSession] | None
     #: Original values of changed attributes (``NO_VALUE`` when not known), or None.
     changes: dict[str, Any] | None
     #: Collection changes not yet flushed: key -> (added, removed), or None.
     collection_changes: dict[str, tuple[list[Any], list[Any]]] | None
+    #: Relationship keys that read as loaded and empty (``[]`` or None) while
+    #: absent from ``__dict__``: those of a new object that nothing referred to
+    #: in the flush that inserted it (see :mod:`aorm.session.new_collections`).
+    #: A tuple shared by many states; expiring a key removes it.
+    empty_relationships: tuple[str, ...]
     #: Column attribute keys whose values are expired.
     expired_attributes: frozenset[str]
     #: True once the object's DELETE was sent (until commit or rollback).
@@ -123,13 +136,26 @@ class InstanceState:
     #: The object's row was deleted by a committed transaction.
     was_deleted: bool
 
+    # A weak reference compares and hashes its referent; a state is its own identity.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    def __new__(cls, obj: object, mapper: Mapper[Any]) -> InstanceState:
+        state: InstanceState = _new_ref(cls, obj)
+        return state
+
     def __init__(self, obj: object, mapper: Mapper[Any]) -> None:
-        self._obj_ref = weakref.ref(obj)
         self.mapper = mapper
         self.key = None
         self._session_ref = None
         self.changes = None
         self.collection_changes = None
+        self.empty_relationships = ()
         self.expired_attributes = _EMPTY
         self.marked_deleted = False
         self.flushed_deleted = False
@@ -139,22 +165,25 @@ class InstanceState:
     @classmethod
     def loaded(
         cls,
-        obj_ref: weakref.ref[Any],
+        obj: object,
+        remove: Callable[[Any], None],
         mapper: Mapper[Any],
         key: IdentityKey,
         session_ref: weakref.ref[Any],
     ) -> InstanceState:
-        """The state of an object just made from a row (persistent in that session).
+        """The state of *obj*, just made from a row (persistent in that session).
 
-        *obj_ref* is a weak reference to the object (the identity map's own).
+        The state is the identity map's weak reference to *obj*: *remove* is
+        the map's callback, which drops the entry under :attr:`key` when
+        *obj* dies.
         """
-        state = cls.__new__(cls)
-        state._obj_ref = obj_ref
+        state: InstanceState = _new_ref(cls, obj, remove)
         state.mapper = mapper
         state.key = key
         state._session_ref = session_ref
         state.changes = None
         state.collection_changes = None
+        state.empty_relationships = ()
         state.expired_attributes = _EMPTY
         state.marked_deleted = False
         state.flushed_deleted = False
@@ -167,7 +196,7 @@ class InstanceState:
     @property
     def object(self) -> Any:
         """The mapped object (None once it was garbage collected)."""
-        return self._obj_ref()
+        return self()
 
     @property
     def class_(self) -> type[Any]:
@@ -255,7 +284,9 @@ class InstanceState:
 
         Expired columns raise :class:`~aorm.exc.ExpiredAttributeError`; an
         object without a row reads unset columns as None and collections as
-        empty; relationships are answered by their loader strategy.
+        empty, as does a new object's relationship that its flush left empty
+        (:attr:`empty_relationships`); other relationships are answered by
+        their loader strategy.
         """
         if key in self.expired_attributes:
             raise self.expired_error(key)
@@ -264,7 +295,7 @@ class InstanceState:
             if self.key is None:
                 return None
             raise self.expired_error(key)
-        if self.key is None:
+        if self.key is None or key in self.empty_relationships:
             return [] if prop.uselist else None
         return strategy_for(prop).missing(self, prop)
 
@@ -427,11 +458,16 @@ class InstanceState:
             column_keys: Iterable[str] = [k for k in mapper.column_keys if k not in keep]
             relationship_keys: Iterable[str] = mapper.relationships
             self.reset_changes()
+            self.empty_relationships = ()
         else:
             wanted = list(keys)
             column_keys = [k for k in wanted if k in mapper.columns and k not in keep]
             relationship_keys = [k for k in wanted if k in mapper.relationships]
             self.discard_changes(wanted)
+            if self.empty_relationships and relationship_keys:
+                self.empty_relationships = tuple(
+                    k for k in self.empty_relationships if k not in relationship_keys
+                )
         if obj is not None:
             d = obj.__dict__
             for key in relationship_keys:

@@ -220,7 +220,7 @@ class ColumnElement(ColumnOperators, ClauseElement, Generic[ValueT]):
             return BindParameter(value, inferred, against=None)
         return BindParameter(value, own, against=self)
 
-    def _label(self, name: str) -> Label:
+    def _label(self, name: str) -> Label[ValueT]:
         return Label(name, self)
 
 
@@ -421,13 +421,13 @@ class Grouping(ColumnElement):
         return self.element._from_objects()
 
 
-class Label(ColumnElement):
-    """``element AS name``: an expression under a result name."""
+class Label(ColumnElement[ValueT]):
+    """``element AS name``: an expression under a result name (typed like *element*)."""
 
     __slots__ = ("element", "name")
     __visit_name__ = "label"
 
-    def __init__(self, name: str, element: ColumnElement) -> None:
+    def __init__(self, name: str, element: ColumnElement[ValueT]) -> None:
         if not isinstance(name, str) or not name:
             raise ArgumentError(f"label name must be a non-empty string, not {name!r}")
         self.name = name

@@ -1,11 +1,19 @@
-"""SQL functions: ``func.<name>(…)``, typed where the result type is obvious."""
+"""SQL functions: ``func.<name>(…)``, typed where the result type is obvious.
+
+Typed twice over: at runtime a function gets a SQL type (``_RESULT_TYPES``,
+which picks the result processing), and for type checkers ``func.count()`` is
+a ``Function[int]``, ``func.max(User.id)`` a ``Function[int]`` (its
+argument's type), ``func.lower(…)`` a ``Function[str]``; any other function is
+a ``Function[Any]``.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from aorm._typing import ValueT
 from aorm.exc import ArgumentError
 from aorm.sql import types as sqltypes
 from aorm.sql.cache_key import KeyContext, type_key
@@ -15,7 +23,15 @@ from aorm.sql.selectable import FromClause
 from aorm.sql.type_inference import NULLTYPE, is_integer_type, is_null_type
 from aorm.sql.types import TypeEngine
 
+if TYPE_CHECKING:
+    import datetime
+    from decimal import Decimal
+
+    from aorm.sql.select import TypedColumnsClause
+
 __all__ = ["Function", "FunctionGenerator", "Over", "Star", "func"]
+
+_T = TypeVar("_T")
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -87,8 +103,12 @@ class Star(ClauseElement):
         return "*"
 
 
-class Function(ColumnElement):
-    """``name(arg, …)``; its ``key`` (the result name) is the function name."""
+class Function(ColumnElement[ValueT]):
+    """``name(arg, …)``; its ``key`` (the result name) is the function name.
+
+    The type parameter is the Python type of its values, for type checkers
+    (``Function[int]`` for ``func.count()``; ``Any`` when unknown).
+    """
 
     __visit_name__ = "function"
 
@@ -116,7 +136,7 @@ class Function(ColumnElement):
         *,
         partition_by: Any = None,
         order_by: Any = None,
-    ) -> Over:
+    ) -> Over[ValueT]:
         """A window function call: ``name(…) OVER (PARTITION BY … ORDER BY …)``."""
         return Over(self, partition_by=partition_by, order_by=order_by)
 
@@ -145,13 +165,13 @@ class Function(ColumnElement):
         return f"<Function {self.name}>"
 
 
-class Over(ColumnElement):
-    """A window function: ``fn OVER (PARTITION BY … ORDER BY …)``."""
+class Over(ColumnElement[ValueT]):
+    """A window function: ``fn OVER (PARTITION BY … ORDER BY …)`` (typed like ``fn``)."""
 
     __visit_name__ = "over"
 
     def __init__(
-        self, function: Function, *, partition_by: Any = None, order_by: Any = None
+        self, function: Function[ValueT], *, partition_by: Any = None, order_by: Any = None
     ) -> None:
         self.function = function
         self.key: str = function.name
@@ -191,15 +211,82 @@ class FunctionGenerator:
 
     ``func.count()`` with no argument is ``count(*)``. Names must be plain
     identifiers (they are written into the SQL as they are).
+
+    The well-known functions below are declared for type checkers only (at
+    runtime every name goes through ``__getattr__``): they give the result's
+    Python type, which ``select()`` and the session carry to the rows.
     """
 
-    def __getattr__(self, name: str) -> Callable[..., Function]:
+    if TYPE_CHECKING:
+
+        def count(self, *args: Any, type_: TypeEngine | None = None) -> Function[int]: ...
+
+        # The aggregates that return values of their argument's type.
+        @overload
+        def max(
+            self, expr: TypedColumnsClause[_T], /, *, type_: TypeEngine | None = None
+        ) -> Function[_T]: ...
+        @overload
+        def max(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+        def max(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+        @overload
+        def min(
+            self, expr: TypedColumnsClause[_T], /, *, type_: TypeEngine | None = None
+        ) -> Function[_T]: ...
+        @overload
+        def min(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+        def min(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+        @overload
+        def sum(
+            self, expr: TypedColumnsClause[_T], /, *, type_: TypeEngine | None = None
+        ) -> Function[_T]: ...
+        @overload
+        def sum(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+        def sum(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+
+        # avg of a Numeric column is a Decimal, of an integer or float column a float.
+        @overload
+        def avg(
+            self, expr: TypedColumnsClause[Decimal], /, *, type_: TypeEngine | None = None
+        ) -> Function[Decimal]: ...
+        @overload
+        def avg(
+            self, expr: TypedColumnsClause[float], /, *, type_: TypeEngine | None = None
+        ) -> Function[float]: ...
+        @overload
+        def avg(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+        def avg(self, *args: Any, type_: TypeEngine | None = None) -> Function[Any]: ...
+
+        def lower(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def upper(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def trim(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def ltrim(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def rtrim(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def replace(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def substr(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def concat(self, *args: Any, type_: TypeEngine | None = None) -> Function[str]: ...
+        def length(self, *args: Any, type_: TypeEngine | None = None) -> Function[int]: ...
+        def char_length(self, *args: Any, type_: TypeEngine | None = None) -> Function[int]: ...
+        def row_number(self, *args: Any, type_: TypeEngine | None = None) -> Function[int]: ...
+        def rank(self, *args: Any, type_: TypeEngine | None = None) -> Function[int]: ...
+        def dense_rank(self, *args: Any, type_: TypeEngine | None = None) -> Function[int]: ...
+        def now(
+            self, *args: Any, type_: TypeEngine | None = None
+        ) -> Function[datetime.datetime]: ...
+        def current_timestamp(
+            self, *args: Any, type_: TypeEngine | None = None
+        ) -> Function[datetime.datetime]: ...
+        def current_date(
+            self, *args: Any, type_: TypeEngine | None = None
+        ) -> Function[datetime.date]: ...
+
+    def __getattr__(self, name: str) -> Callable[..., Function[Any]]:
         if name.startswith("__"):
             raise AttributeError(name)
         if not _NAME.match(name):
             raise ArgumentError(f"{name!r} is not a valid SQL function name")
 
-        def build(*args: Any, type_: TypeEngine | None = None) -> Function:
+        def build(*args: Any, type_: TypeEngine | None = None) -> Function[Any]:
             return Function(name, *args, type_=type_)
 
         build.__name__ = name

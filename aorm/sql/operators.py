@@ -10,11 +10,19 @@ column-like attribute proxies by inheriting the mixin and defining
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
-    from aorm.sql.elements import ColumnElement
+    from aorm.sql.elements import ColumnElement, Label
     from aorm.sql.json_access import JSONElement
+
+    _T_co = TypeVar("_T_co", covariant=True)
+
+    class _ColumnOf(Protocol[_T_co]):
+        """For type checkers: a column-like object whose values are ``_T_co``."""
+
+        def __clause_element__(self) -> ColumnElement[_T_co]: ...
+
 
 __all__ = [
     "ColumnOperators",
@@ -142,22 +150,22 @@ class ColumnOperators:
         return self.__clause_element__()._reverse_operate(op, other)
 
     # Comparisons. ``== None`` and ``!= None`` become IS NULL / IS NOT NULL.
-    def __eq__(self, other: object) -> ColumnElement:  # type: ignore[override]
+    def __eq__(self, other: object) -> ColumnElement[bool]:  # type: ignore[override]
         return self.operate(EQ, other)
 
-    def __ne__(self, other: object) -> ColumnElement:  # type: ignore[override]
+    def __ne__(self, other: object) -> ColumnElement[bool]:  # type: ignore[override]
         return self.operate(NE, other)
 
-    def __lt__(self, other: Any) -> ColumnElement:
+    def __lt__(self, other: Any) -> ColumnElement[bool]:
         return self.operate(LT, other)
 
-    def __le__(self, other: Any) -> ColumnElement:
+    def __le__(self, other: Any) -> ColumnElement[bool]:
         return self.operate(LE, other)
 
-    def __gt__(self, other: Any) -> ColumnElement:
+    def __gt__(self, other: Any) -> ColumnElement[bool]:
         return self.operate(GT, other)
 
-    def __ge__(self, other: Any) -> ColumnElement:
+    def __ge__(self, other: Any) -> ColumnElement[bool]:
         return self.operate(GE, other)
 
     # Defining __eq__ would drop the default hash; column-like objects are
@@ -200,19 +208,19 @@ class ColumnOperators:
         return self.operate(NEG)
 
     # Boolean logic: ``~x`` is NOT, ``a & b`` is AND, ``a | b`` is OR.
-    def __invert__(self) -> ColumnElement:
+    def __invert__(self) -> ColumnElement[bool]:
         return self.operate(NOT)
 
-    def __and__(self, other: Any) -> ColumnElement:
+    def __and__(self, other: Any) -> ColumnElement[bool]:
         return self.operate(AND, other)
 
-    def __rand__(self, other: Any) -> ColumnElement:
+    def __rand__(self, other: Any) -> ColumnElement[bool]:
         return self.reverse_operate(AND, other)
 
-    def __or__(self, other: Any) -> ColumnElement:
+    def __or__(self, other: Any) -> ColumnElement[bool]:
         return self.operate(OR, other)
 
-    def __ror__(self, other: Any) -> ColumnElement:
+    def __ror__(self, other: Any) -> ColumnElement[bool]:
         return self.reverse_operate(OR, other)
 
     def __getitem__(self, index: Any) -> JSONElement:
@@ -224,57 +232,57 @@ class ColumnOperators:
         """``self || other``."""
         return self.operate(CONCAT, other)
 
-    def in_(self, other: Any) -> ColumnElement:
+    def in_(self, other: Any) -> ColumnElement[bool]:
         """``IN`` a list of values (any length, even empty), or a subquery."""
         return self.operate(IN, other)
 
-    def not_in(self, other: Any) -> ColumnElement:
+    def not_in(self, other: Any) -> ColumnElement[bool]:
         """``NOT IN`` a list of values (any length, even empty), or a subquery."""
         return self.operate(NOT_IN, other)
 
-    def like(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+    def like(self, pattern: Any, escape: str | None = None) -> ColumnElement[bool]:
         """``LIKE pattern`` (``%`` and ``_`` are wildcards)."""
         return self.operate(LIKE, pattern, escape=escape)
 
-    def not_like(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+    def not_like(self, pattern: Any, escape: str | None = None) -> ColumnElement[bool]:
         """``NOT LIKE pattern``."""
         return self.operate(NOT_LIKE, pattern, escape=escape)
 
     notlike = not_like
 
-    def ilike(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+    def ilike(self, pattern: Any, escape: str | None = None) -> ColumnElement[bool]:
         """Case-insensitive LIKE (``ILIKE`` on PostgreSQL, ``lower() LIKE lower()`` on SQLite)."""
         return self.operate(ILIKE, pattern, escape=escape)
 
-    def not_ilike(self, pattern: Any, escape: str | None = None) -> ColumnElement:
+    def not_ilike(self, pattern: Any, escape: str | None = None) -> ColumnElement[bool]:
         """Case-insensitive NOT LIKE."""
         return self.operate(NOT_ILIKE, pattern, escape=escape)
 
     notilike = not_ilike
 
-    def contains(self, other: Any) -> ColumnElement:
+    def contains(self, other: Any) -> ColumnElement[bool]:
         """The value occurs in this string; ``%``, ``_`` and ``/`` in it match themselves."""
         return self.operate(CONTAINS, other)
 
-    def startswith(self, other: Any) -> ColumnElement:
+    def startswith(self, other: Any) -> ColumnElement[bool]:
         """This string starts with the value (wildcards in it are escaped)."""
         return self.operate(STARTSWITH, other)
 
-    def endswith(self, other: Any) -> ColumnElement:
+    def endswith(self, other: Any) -> ColumnElement[bool]:
         """This string ends with the value (wildcards in it are escaped)."""
         return self.operate(ENDSWITH, other)
 
-    def is_(self, other: Any) -> ColumnElement:
+    def is_(self, other: Any) -> ColumnElement[bool]:
         """``IS other`` (usually ``None``)."""
         return self.operate(IS, other)
 
-    def is_not(self, other: Any) -> ColumnElement:
+    def is_not(self, other: Any) -> ColumnElement[bool]:
         """``IS NOT other`` (usually ``None``)."""
         return self.operate(IS_NOT, other)
 
     isnot = is_not
 
-    def between(self, lower: Any, upper: Any) -> ColumnElement:
+    def between(self, lower: Any, upper: Any) -> ColumnElement[bool]:
         """``BETWEEN lower AND upper`` (both ends included)."""
         return self.operate(BETWEEN, lower, upper)
 
@@ -298,6 +306,6 @@ class ColumnOperators:
         """``DISTINCT expr`` (inside an aggregate: ``func.count(col.distinct())``)."""
         return self.operate(DISTINCT)
 
-    def label(self, name: str) -> ColumnElement:
-        """This expression under the result name *name* (``expr AS name``)."""
+    def label(self: _ColumnOf[_T_co], name: str) -> Label[_T_co]:
+        """This expression under the result name *name* (``expr AS name``), of the same type."""
         return self.__clause_element__()._label(name)

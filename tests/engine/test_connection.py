@@ -70,7 +70,7 @@ async def test_many_parameter_sets_with_returning_give_every_row(engine: Engine)
             text("INSERT INTO t (id, name) VALUES (:id, :name) RETURNING id, name"),
             [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
         )
-        assert result.all() == [(1, "a"), (2, "b")]
+        assert list(result.all()) == [(1, "a"), (2, "b")]
         assert result.rowcount == 2
 
 

@@ -110,7 +110,7 @@ async def test_streamed_rows_scalars_and_unique_tuples(filled: Engine) -> None:
 def test_result_rows_made_without_setattr_stay_read_only() -> None:
     result = Result(["a", "b"], [(1, 2), (3, 4)])
     rows = result.all()
-    assert rows == [(1, 2), (3, 4)]
+    assert list(rows) == [(1, 2), (3, 4)]
     assert rows[1].b == 4
     with pytest.raises(InvalidStateError):
         rows[0].a = 5

@@ -49,7 +49,7 @@ async def test_many_rows_become_multi_row_inserts_returning_in_order(table: Engi
     rows = [{"name": f"n{i}", "at": WHEN, "price": decimal.Decimal("1.50")} for i in range(7)]
     async with table.begin() as conn:
         result = await conn.execute(insert(things).returning(things.c.id, things.c.name), rows)
-        assert result.all() == [(i + 1, f"n{i}") for i in range(7)]
+        assert list(result.all()) == [(i + 1, f"n{i}") for i in range(7)]
         assert result.rowcount == 7
     assert len(seen) == 1
     # One statement for every row: multi-row VALUES, or one array per column.

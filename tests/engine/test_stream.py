@@ -52,7 +52,7 @@ async def test_stream_scalars_partitions_and_terminals(numbers: Engine) -> None:
         assert sizes == [600, 600, 600, 600, 100]
 
         result = await conn.stream(SELECT_ALL)
-        assert (await result.fetchmany(3)) == [(0, "#0"), (1, "#1"), (2, "#2")]
+        assert list(await result.fetchmany(3)) == [(0, "#0"), (1, "#1"), (2, "#2")]
         assert (await result.fetchone()) == (3, "#3")
         assert len(await result.all()) == ROWS - 4
 

@@ -79,8 +79,8 @@ def test_class_attributes_are_column_expressions() -> None:
     assert_type(User.name, InstrumentedAttribute[str])
     assert_type(User.nickname, InstrumentedAttribute[str | None])
     criterion = User.name == "x"
-    assert_type(criterion, ColumnElement)
-    assert_type(User.id.in_([1, 2]), ColumnElement)
+    assert_type(criterion, ColumnElement[bool])
+    assert_type(User.id.in_([1, 2]), ColumnElement[bool])
     assert_type(User.posts, InstrumentedAttribute[list[Post]])
 
 

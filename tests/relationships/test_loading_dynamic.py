@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import pytest
 
 from aorm.engine import Engine
@@ -107,17 +105,44 @@ async def test_dynamic_changes_are_written_at_flush(
     ]
 
 
-async def test_dynamic_of_a_new_object_is_a_list(session: AsyncSession, loading_data: Data) -> None:
-    shelf = Shelf(id=9, label="new")
+async def test_dynamic_of_a_new_object_answers_from_memory(
+    session: AsyncSession, statements: StatementLog, loading_data: Data
+) -> None:
     library = Library(id=9, name="new")
-    # DynamicMapped types the attribute as the query; until the row exists it is a list.
-    assert cast("list[Shelf]", library.shelves) == []
-    library.shelves.append(shelf)
-    assert cast("list[Shelf]", library.shelves) == [shelf]
+    assert await library.shelves.count() == 0
+    library.shelves.append(Shelf(id=9, label="new"))
     pending = Library(id=10, name="pending")
     session.add(pending)
     pending.shelves.append(Shelf(id=10, label="also new"))
-    assert [s.label for s in cast("list[Shelf]", pending.shelves)] == ["also new"]
+    pending.shelves.append(Shelf(id=11, label="another"))
+    statements.clear()
+    # No row yet: the terminals answer from what was appended, with no query.
+    assert [s.label for s in await library.shelves.all()] == ["new"]
+    assert (await library.shelves.one()).label == "new"
+    assert await pending.shelves.count() == 2
+    first = await pending.shelves.first()
+    assert first is not None
+    assert first.label == "also new"
+    with pytest.raises(MultipleResultsFound, match=r"Library\.shelves holds 2"):
+        await pending.shelves.one_or_none()
+    assert statements.count() == 0
+    with pytest.raises(InvalidStateError, match=r"Library\.shelves\.filter\(\).*no row yet"):
+        pending.shelves.filter(Shelf.label == "x")
+
+
+async def test_dynamic_of_a_new_object_is_a_query_after_its_flush(
+    session: AsyncSession, loading_data: Data
+) -> None:
+    library = Library(id=11, name="new", shelves=[Shelf(id=12, label="b"), Shelf(id=13, label="a")])
+    session.add(library)
+    await session.flush()
+    shelves = shelves_of(library)  # the query now, not the list it held
+    assert [s.label for s in await shelves.all()] == ["a", "b"]
+    assert await shelves.filter(Shelf.label == "a").count() == 1
+    shelves.append(Shelf(id=14, label="c"))
+    assert await shelves.count() == 3  # the query flushed the append first
+    await session.commit()
+    assert await shelves_of(library).count() == 3
 
 
 async def test_dynamic_of_a_detached_object(engine: Engine, loading_data: Data) -> None:

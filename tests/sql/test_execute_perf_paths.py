@@ -119,7 +119,7 @@ async def test_returning_follows_input_order_not_key_order(tables: Engine) -> No
     rows = [{"id": key, "name": f"n{key}"} for key in keys]
     async with tables.begin() as conn:
         result = await conn.execute(insert(items).returning(items.c.id, items.c.name), rows)
-        assert result.all() == [(key, f"n{key}") for key in keys]
+        assert list(result.all()) == [(key, f"n{key}") for key in keys]
         assert result.rowcount == len(keys)
 
 
@@ -286,7 +286,7 @@ async def test_defaults_and_statement_values_fill_rows(tables: Engine) -> None:
         await conn.execute(CreateTable(table))
         stmt = insert(table).values(name="default name").returning(table.c.name, table.c.rank)
         result = await conn.execute(stmt, [{}, {"name": "own"}, {"rank": 1}, {}])
-        assert result.all() == [
+        assert list(result.all()) == [
             ("default name", 10),
             ("own", 20),
             ("default name", 1),
@@ -305,7 +305,7 @@ async def test_many_row_upsert_carries_its_own_values(tables: Engine) -> None:
         )
         rows = [{"id": 3, "name": "new"}, {"id": 1, "name": "again"}, {"id": 4, "name": "new"}]
         result = await conn.execute(stmt, rows)
-        assert result.all() == [(3, "new", 0), (1, "clash", 9), (4, "new", 0)]
+        assert list(result.all()) == [(3, "new", 0), (1, "clash", 9), (4, "new", 0)]
 
 
 def test_the_array_form_is_postgresql_only() -> None:
@@ -346,7 +346,7 @@ async def test_executemany_binds_each_row_and_the_statement_values_once(tables: 
         ]
         await conn.execute(stmt, rows)
         stored = (await conn.execute(select(items).order_by(items.c.id))).all()
-        assert stored == [(1, "one", 7), (2, "n2", 0), (3, "three", 7), (4, "n4", 0)]
+        assert list(stored) == [(1, "one", 7), (2, "n2", 0), (3, "three", 7), (4, "n4", 0)]
         with pytest.raises(ArgumentError, match="missing value for bind parameter 'new_name'"):
             await conn.execute(stmt, [{"key": 1, "new_name": "x"}, {"key": 2}])
         with pytest.raises(DataError, match=r"items\.name"):

@@ -80,7 +80,7 @@ async def test_joins_inferred_explicit_and_outer(engine: Engine) -> None:
         inner = await conn.execute(
             select(authors.c.name, books.c.title).join(books).order_by(books.c.id)
         )
-        assert inner.all() == [
+        assert list(inner.all()) == [
             ("Orwell", "1984"),
             ("Orwell", "Animal Farm"),
             ("Huxley", "Brave New World"),
@@ -91,7 +91,7 @@ async def test_joins_inferred_explicit_and_outer(engine: Engine) -> None:
             .group_by(authors.c.name)
             .order_by(authors.c.name)
         )
-        assert outer.mappings().all() == [
+        assert list(outer.mappings().all()) == [
             {"name": "Atwood", "n": 0},
             {"name": "Huxley", "n": 1},
             {"name": "Orwell", "n": 2},
@@ -112,7 +112,7 @@ async def test_group_by_having_and_aggregates(engine: Engine) -> None:
             .group_by(books.c.author_id)
             .having(func.count() > 1)
         )
-        assert result.all() == [(1, 2, 440, Decimal("9.99"), 220.0)]
+        assert list(result.all()) == [(1, 2, 440, Decimal("9.99"), 220.0)]
 
 
 async def test_subquery_cte_and_scalar_subquery(engine: Engine) -> None:
@@ -134,7 +134,7 @@ async def test_subquery_cte_and_scalar_subquery(engine: Engine) -> None:
         newest = await conn.execute(
             select(authors.c.name, latest.label("latest")).order_by(authors.c.id)
         )
-        assert newest.all() == [("Orwell", 2), ("Huxley", 3), ("Atwood", None)]
+        assert list(newest.all()) == [("Orwell", 2), ("Huxley", 3), ("Atwood", None)]
 
 
 async def test_recursive_cte_walks_a_tree(engine: Engine) -> None:
@@ -183,7 +183,7 @@ async def test_exists_union_case_cast_and_functions(engine: Engine) -> None:
                 literal("x"),
             ).order_by(books.c.id)
         )
-        assert sized.all()[1:] == [
+        assert list(sized.all()[1:]) == [
             ("Animal Farm", "short", "112", "ANIMAL FARM", 11, 112, "x"),
             ("Brave New World", "long", "311", "BRAVE NEW WORLD", 15, 311, "x"),
             ("Anonymous", "?", None, "ANONYMOUS", 9, 0, "x"),
@@ -249,7 +249,7 @@ async def test_upserts(engine: Engine, with_returning: bool) -> None:
             skipped = await conn.execute(nothing.returning(authors.c.id))
             assert skipped.all() == []
             changed = await conn.execute(updating.returning(authors.c.id, authors.c.visits))
-            assert changed.all() == [(1, 10)]
+            assert list(changed.all()) == [(1, 10)]
         else:
             await conn.execute(nothing)
             await conn.execute(updating)
@@ -260,7 +260,7 @@ async def test_upserts(engine: Engine, with_returning: bool) -> None:
             .returning(authors.c.name, authors.c.visits),
             [{"name": "Huxley"}, {"name": "New"}],
         )
-        assert rows.all() == [("Huxley", 99), ("New", 0)]
+        assert list(rows.all()) == [("Huxley", 99), ("New", 0)]
         total = await conn.execute(select(authors.c.visits).where(authors.c.name == "Orwell"))
         assert total.scalar_one() == 20
 
@@ -281,7 +281,7 @@ async def test_python_defaults_and_onupdate(engine: Engine) -> None:
         await conn.execute(insert(table), [{"label": "two"}, {"label": "three", "n": 0}])
         await conn.execute(update(table).where(table.c.label == "two").values(label="2"))
         rows = await conn.execute(select(table.c.n, table.c.at, table.c.label).order_by(table.c.id))
-        assert rows.all() == [
+        assert list(rows.all()) == [
             (1, datetime.datetime(2024, 1, 1), "one"),
             (100, datetime.datetime(2024, 1, 1), "2"),
             (0, datetime.datetime(2024, 1, 1), "three"),

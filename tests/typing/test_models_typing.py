@@ -38,8 +38,8 @@ def test_class_attributes_are_typed_column_expressions() -> None:
     assert_type(User.name.__clause_element__(), ColumnElement[str])
     assert_type(User.id.__clause_element__(), ColumnElement[int])
     assert isinstance(User.name.__clause_element__(), Column)
-    # Operators build (untyped) SQL expressions.
-    assert_type(User.name == "ada", ColumnElement)
+    # Comparisons build boolean SQL expressions.
+    assert_type(User.name == "ada", ColumnElement[bool])
     assert isinstance(User.name == "ada", ColumnElement)
 
 

@@ -1,0 +1,91 @@
+"""A loaded object's state is the identity map's weak reference to it.
+
+It must still behave as bookkeeping: compared and hashed by identity (even
+for models whose ``__eq__`` makes different objects equal, or makes them
+unhashable), and its map entry goes away with the object.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+
+import pytest
+
+from aorm.engine import Engine, create_engine
+from aorm.orm import DeclarativeBase, Mapped, mapped_column
+from aorm.session import AsyncSession, identity_key, inspect
+from aorm.sql.select import select
+from aorm.sql.types import String
+
+
+class Base(DeclarativeBase):
+    """The declarative base of these tests."""
+
+
+class Point(Base):
+    """A model equal by value: ``__eq__`` without ``__hash__`` makes it unhashable."""
+
+    __tablename__ = "points"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(20))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Point) and other.label == self.label
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[Engine]:
+    """An engine with two equal-by-value rows."""
+    made = create_engine(db_url)
+    try:
+        await Base.metadata.create_all(made)
+        async with AsyncSession(made) as setup:
+            setup.add_all([Point(label="same"), Point(label="same")])
+            await setup.commit()
+        yield made
+    finally:
+        await made.dispose()
+
+
+async def test_loaded_states_compare_and_hash_by_identity(engine: Engine) -> None:
+    async with AsyncSession(engine) as session:
+        first, second = (await session.scalars(select(Point).order_by(Point.id))).all()
+        assert first == second  # the model says so
+        a, b = inspect(first), inspect(second)
+        assert a != b
+        assert not a == b  # noqa: SIM201 - both operators are overridden
+        assert a == a
+        assert len({a, b}) == 2  # hashable although the objects are not
+        assert a.object is first
+        # The identity map holds the state itself as the object's reference.
+        assert session.identity_map._refs[identity_key(Point, (first.id,))] is a
+        first.label = "changed"  # a change is tracked on a loaded object
+        assert a.modified
+        assert session.dirty == [first]
+        await session.commit()
+
+
+async def test_the_entry_goes_with_the_object(engine: Engine) -> None:
+    async with AsyncSession(engine) as session:
+        points = (await session.scalars(select(Point))).all()
+        keys = [inspect(p).identity_key for p in points]
+        assert all(k in session.identity_map for k in keys)
+        del points
+        gc.collect()
+        assert len(session.identity_map) == 0
+        # Loaded again: new objects, new states, in the map again.
+        again = (await session.scalars(select(Point))).all()
+        assert len(session.identity_map) == 2
+        assert {inspect(p).identity_key for p in again} == set(keys)
+
+
+async def test_new_objects_states_are_identity_compared_too(engine: Engine) -> None:
+    async with AsyncSession(engine) as session:
+        one, two = Point(label="x"), Point(label="x")
+        session.add_all([one, two])
+        assert inspect(one) != inspect(two)
+        assert len({inspect(one), inspect(two)}) == 2
+        await session.commit()
+        assert inspect(one).object is one
+        assert await session.get(Point, one.id) is one
