@@ -16,12 +16,9 @@ from tests.session.models import Author, Base, Book, User
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         yield made
-    finally:
-        await made.dispose()
 
 
 async def test_a_plain_sql_string_is_refused_with_the_fix(engine: Engine) -> None:

@@ -26,14 +26,11 @@ SCHEMA = (
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         async with made.begin() as conn:
             for statement in SCHEMA:
                 await conn.execute(text(statement))
         yield made
-    finally:
-        await made.dispose()
 
 
 async def violate(engine: Engine, sql: str) -> exc.IntegrityError:

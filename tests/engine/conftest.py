@@ -13,11 +13,8 @@ from tests.engine.support import Backend
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine on the backend under test; disposed afterwards."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         yield made
-    finally:
-        await made.dispose()
 
 
 @pytest.fixture

@@ -43,12 +43,9 @@ class StatementLog:
 @pytest.fixture
 async def cascade_engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine on the backend under test with these tests' tables; disposed after."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         yield made
-    finally:
-        await made.dispose()
 
 
 @pytest.fixture

@@ -39,11 +39,8 @@ class StatementLog:
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine on the backend under test (no tables); disposed after the test."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         yield made
-    finally:
-        await made.dispose()
 
 
 @pytest.fixture

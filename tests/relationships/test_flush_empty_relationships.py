@@ -68,12 +68,9 @@ class Tag(Base):
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine with these tests' tables."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         yield made
-    finally:
-        await made.dispose()
 
 
 @pytest.fixture

@@ -115,13 +115,10 @@ class Log:
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine with both groups of tables created (foreign keys in a cycle)."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         await PlainBase.metadata.create_all(made)
         yield made
-    finally:
-        await made.dispose()
 
 
 async def test_a_team_and_its_captain_in_one_flush(engine: Engine) -> None:

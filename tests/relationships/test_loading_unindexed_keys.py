@@ -65,8 +65,7 @@ class Coded(Base):
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine with these tables: 30 owners, each with a few children of each kind."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         async with AsyncSession(made) as session:
             for i in range(1, 31):
@@ -77,8 +76,6 @@ async def engine(db_url: str) -> AsyncIterator[Engine]:
                 session.add_all(Coded(id=i * 10 + j, owner_code=f"c{i}") for j in range(i % 2 + 1))
             await session.commit()
         yield made
-    finally:
-        await made.dispose()
 
 
 def test_which_columns_count_as_indexed() -> None:

@@ -43,12 +43,9 @@ def loaded(obj: object, key: str) -> Any:
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine on the backend under test, with the test tables created; disposed after."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         yield made
-    finally:
-        await made.dispose()
 
 
 @pytest.fixture

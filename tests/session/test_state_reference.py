@@ -37,15 +37,12 @@ class Point(Base):
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine with two equal-by-value rows."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         async with AsyncSession(made) as setup:
             setup.add_all([Point(label="same"), Point(label="same")])
             await setup.commit()
         yield made
-    finally:
-        await made.dispose()
 
 
 async def test_loaded_states_compare_and_hash_by_identity(engine: Engine) -> None:

@@ -14,14 +14,11 @@ from tests.typing.models import Base, seed
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[Engine]:
     """An engine on the backend under test with two users and their addresses; disposed after."""
-    made = create_engine(db_url)
-    try:
+    async with create_engine(db_url) as made:
         await Base.metadata.create_all(made)
         async with AsyncSession(made) as session:
             await seed(session)
         yield made
-    finally:
-        await made.dispose()
 
 
 @pytest.fixture
