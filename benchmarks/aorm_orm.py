@@ -6,22 +6,18 @@ Sessions keep aorm's default ``expire_on_commit=False``. ``Author.books`` has
 ``passive_deletes=True``, as in the SQLAlchemy module, so deleting an author
 leaves its books to the schema's ``ON DELETE CASCADE``.
 
-``eager`` uses ``selectinload(Author.books)`` when aorm provides it; until
-then it loads the books of the authors it got with one
-``select(Book).where(Book.author_id.in_(ids))`` and groups them per author.
+``eager`` loads the books with ``selectinload(Author.books)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
-from typing import Any
 
 from contract import UPDATED_SUFFIX, Clock, Database, NewAuthor, Outcome
 
-import aorm.session
 from aorm import (
     AsyncSession,
     Base,
@@ -36,12 +32,12 @@ from aorm import (
     mapped_column,
     relationship,
     select,
+    selectinload,
 )
 
 __all__ = ["concurrent", "delete", "eager", "get", "insert", "load", "stream", "update"]
 
 # The loader option, once the session layer has it.
-selectinload: Callable[[Any], Any] | None = getattr(aorm.session, "selectinload", None)
 
 
 class Author(Base):
@@ -166,16 +162,9 @@ async def delete(db: Database, clock: Clock) -> Outcome:
 
 
 async def _authors_with_books(session: AsyncSession) -> list[tuple[Author, Sequence[Book]]]:
-    if selectinload is not None:
-        statement = select(Author).options(selectinload(Author.books))
-        authors = (await session.scalars(statement)).all()
-        return [(a, a.books) for a in authors]
-    authors = (await session.scalars(select(Author))).all()
-    books_of: dict[int, list[Book]] = {a.id: [] for a in authors}
-    books = (await session.scalars(select(Book).where(Book.author_id.in_(list(books_of))))).all()
-    for b in books:
-        books_of[b.author_id].append(b)
-    return [(a, books_of[a.id]) for a in authors]
+    statement = select(Author).options(selectinload(Author.books))
+    authors = (await session.scalars(statement)).all()
+    return [(a, a.books) for a in authors]
 
 
 async def eager(db: Database, clock: Clock) -> Outcome:
