@@ -77,7 +77,7 @@ def fill_new_relationships(plan: FlushPlan, work: FlushWork) -> None:
         per_object: list[RelationshipProperty[Any]] = []
         for prop in actions.mapper.relationships.values():
             if prop.lazy == "dynamic":
-                _to_query(actions.inserts, prop.key)
+                _to_query(work, actions.inserts, prop.key)
                 continue
             if prop.viewonly or prop.lazy in _LEFT_ALONE:
                 continue
@@ -116,12 +116,14 @@ def fill_new_relationships(plan: FlushPlan, work: FlushWork) -> None:
                     fill.relationship(state, d, prop)
 
 
-def _to_query(inserted: Sequence[InstanceState], key: str) -> None:
+def _to_query(work: FlushWork, inserted: Sequence[InstanceState], key: str) -> None:
     """Make a dynamic relationship of just-inserted objects read as its query again.
 
     Before its row existed the object held the appended objects in a list
-    (those are written now); with the row, the attribute is the query.
+    (those are written now); with the row, the attribute is the query. The
+    transaction keeps the list, for a rollback that makes the object new again.
     """
+    tx = work.session._transaction
     for state in inserted:
         obj = state.object
         if obj is None:
@@ -129,6 +131,8 @@ def _to_query(inserted: Sequence[InstanceState], key: str) -> None:
         held = obj.__dict__.pop(key, None)
         if isinstance(held, InstrumentedList):
             held.detach()
+            if tx is not None:
+                tx.record_dropped_list(state, key, list(held))
 
 
 class _Filler:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, final
 
 from aorm._concurrency import shielded
 from aorm.exc import ArgumentError, DisconnectionError, InvalidStateError
+from aorm.orm.attributes import set_committed_value
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.session.flush import flush_session
 
@@ -116,6 +117,7 @@ class SessionTransaction:
         "autobegun",
         "connection",
         "deleted",
+        "dropped_lists",
         "failure",
         "inserted",
         "nested",
@@ -151,6 +153,10 @@ class SessionTransaction:
         self.inserted: dict[InstanceState, None] = {}
         self.updated: dict[InstanceState, None] = {}
         self.deleted: dict[InstanceState, None] = {}
+        # Lists of appended objects a flush took off its new objects' dynamic
+        # relationships (they read as queries once the row exists): a rollback
+        # that makes those objects transient again gives the lists back.
+        self.dropped_lists: dict[InstanceState, dict[str, list[Any]]] = {}
 
     # -- public ------------------------------------------------------------
 
@@ -253,6 +259,10 @@ class SessionTransaction:
         """*state*'s DELETE was flushed in this level."""
         self.deleted[state] = None
 
+    def record_dropped_list(self, state: InstanceState, key: str, items: list[Any]) -> None:
+        """The flush inserting *state* took *items* off its dynamic relationship *key*."""
+        self.dropped_lists.setdefault(state, {})[key] = items
+
     def merge_into_parent(self) -> None:
         """Hand this (released) savepoint's records to its parent."""
         parent = self.parent
@@ -260,6 +270,7 @@ class SessionTransaction:
         parent.inserted.update(self.inserted)
         parent.updated.update(self.updated)
         parent.deleted.update(self.deleted)
+        parent.dropped_lists.update(self.dropped_lists)
 
     def set_savepoint(self, savepoint: Transaction | None) -> None:
         """The engine savepoint behind this level."""
@@ -284,13 +295,16 @@ class SessionTransaction:
         inserted: dict[InstanceState, None] = {}
         updated: dict[InstanceState, None] = {}
         deleted: dict[InstanceState, None] = {}
+        dropped: dict[InstanceState, dict[str, list[Any]]] = {}
         for level in levels:
             inserted.update(level.inserted)
             updated.update(level.updated)
             deleted.update(level.deleted)
+            dropped.update(level.dropped_lists)
             level.inserted = {}
             level.updated = {}
             level.deleted = {}
+            level.dropped_lists = {}
         mine = session._ref
         identity_map = session._identity_map
         for state in inserted:
@@ -302,6 +316,8 @@ class SessionTransaction:
                 d = obj.__dict__
                 for key in state.generated_keys:
                     d.pop(key, None)
+                for key, items in dropped.get(state, {}).items():
+                    set_committed_value(obj, key, items)
             state.key = None
             state.generated_keys = ()
             state.flushed_deleted = state.marked_deleted = False
@@ -473,6 +489,7 @@ async def _commit_root(session: AsyncSession, root: SessionTransaction) -> None:
             state.attach(None)
             state.was_deleted = True
     root.deleted, root.inserted, root.updated = {}, {}, {}
+    root.dropped_lists = {}
     if session.expire_on_commit:
         for state in session._identity_map.states():
             state.expire()

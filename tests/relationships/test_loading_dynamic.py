@@ -155,3 +155,38 @@ async def test_dynamic_of_a_detached_object(engine: Engine, loading_data: Data) 
 async def test_dynamic_cannot_be_eager_loaded(session: AsyncSession, loading_data: Data) -> None:
     with pytest.raises(ArgumentError, match=r"Library\.shelves is lazy='dynamic'"):
         await session.scalars(select(Library).options(selectinload(Library.shelves)))
+
+
+async def test_a_rollback_gives_a_new_object_its_appended_objects_back(
+    engine: Engine, loading_data: Data
+) -> None:
+    async with AsyncSession(engine) as session:
+        library = Library(id=12, name="new")
+        library.shelves.append(Shelf(id=15, label="kept"))
+        session.add(library)
+        await session.flush()
+        assert isinstance(library.shelves, DynamicCollection)
+        await session.rollback()
+        # New again: the list it held is back, so adding it again saves its shelves too.
+        assert inspect(library).transient
+        assert [s.label for s in await library.shelves.all()] == ["kept"]
+        session.add(library)
+        await session.commit()
+        assert [s.label for s in await shelves_of(library).all()] == ["kept"]
+
+
+async def test_a_savepoint_rollback_gives_the_list_back_and_a_release_keeps_the_query(
+    session: AsyncSession, loading_data: Data
+) -> None:
+    library = Library(id=13, name="in a savepoint")
+    library.shelves.append(Shelf(id=16, label="first"))
+    async with session.begin_nested() as savepoint:
+        session.add(library)
+        await session.flush()
+        await savepoint.rollback()
+    assert [s.label for s in await library.shelves.all()] == ["first"]
+    async with session.begin_nested():
+        session.add(library)
+    # Released: the row stays, and the attribute is the query.
+    assert await shelves_of(library).count() == 1
+    await session.commit()
