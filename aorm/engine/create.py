@@ -105,7 +105,10 @@ def create_engine(
         pool_kwargs[name] = value
 
     def make_pool() -> BasePool[Any]:
-        return chosen(dialect.connect, **pool_kwargs)
+        try:
+            return chosen(dialect.connect, **pool_kwargs)
+        except ArgumentError as error:
+            raise ArgumentError(_as_engine_option(str(error))) from None
 
     return Engine(parsed, dialect, make_pool, echo=echo)
 
@@ -121,6 +124,25 @@ def _parameters(pool_class: Callable[..., BasePool[Any]]) -> frozenset[str]:
         for name, parameter in signature.parameters.items()
         if parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD)
     )
+
+
+# The pool's parameter names, as create_engine() spells them.
+_ENGINE_OPTION_NAMES = {
+    "size": "pool_size",
+    "max_overflow": "max_overflow",
+    "timeout": "pool_timeout",
+    "recycle": "pool_recycle",
+    "pre_ping": "pool_pre_ping",
+}
+
+
+def _as_engine_option(message: str) -> str:
+    """A pool's message about its parameter, naming the create_engine() option instead."""
+    name, _, rest = message.partition(" ")
+    option = _ENGINE_OPTION_NAMES.get(name)
+    if option is None:
+        return message
+    return f"create_engine(): {option} {rest}"
 
 
 def _name(pool_class: Callable[..., BasePool[Any]]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +84,18 @@ def test_bad_option_values_are_refused() -> None:
         create_engine("sqlite:///x.db", isolation_level="READ COMMITTED")
     with pytest.raises(exc.ArgumentError, match="statement_cache_size"):
         create_engine("sqlite:///x.db", statement_cache_size=-5)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("pool_size", "a"), ("max_overflow", -1), ("pool_timeout", -1), ("pool_recycle", "q")],
+)
+async def test_a_bad_pool_value_is_named_as_create_engine_spells_it(
+    db_url: str, option: str, value: object
+) -> None:
+    kwargs: dict[str, Any] = {option: value}
+    with pytest.raises(exc.ArgumentError, match=rf"^create_engine\(\): {option} must be "):
+        create_engine(db_url, **kwargs)
 
 
 def test_repr_hides_the_password() -> None:
