@@ -104,6 +104,15 @@ class _AsyncView(Generic[OutT]):
         self._unique_key: UniqueKey | None = None
         self._seen: set[Hashable] = set()
 
+    def __repr__(self) -> str:
+        stream, name = self._stream, type(self).__name__
+        columns = ", ".join(stream.meta.keys)
+        if stream.closed:
+            return f"<{name} ({columns}) closed>"
+        if stream.exhausted:
+            return f"<{name} ({columns}) cursor done, {len(stream._pending)} row(s) not read>"
+        return f"<{name} ({columns}) streaming, chunks of {stream.chunk_size}>"
+
     def _make(self, raw: tuple[Any, ...]) -> OutT:
         raise NotImplementedError
 

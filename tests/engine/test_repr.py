@@ -61,3 +61,13 @@ async def test_result_repr_shows_columns_and_what_is_left(engine: Engine) -> Non
         await conn.execute(text("CREATE TABLE t (x INTEGER)"))
         inserted = await conn.execute(text("INSERT INTO t (x) VALUES (1)"))
         assert repr(inserted) == "<Result returns no rows, rowcount=1>"
+
+
+async def test_a_streamed_result_repr_shows_its_columns_and_progress(engine: Engine) -> None:
+    async with engine.connect() as conn:
+        result = await conn.stream(text("SELECT 1 AS one, 2 AS two"))
+        assert repr(result).startswith("<AsyncResult (one, two) streaming, chunks of ")
+        assert [tuple(row) for row in await result.all()] == [(1, 2)]
+        assert repr(result) == "<AsyncResult (one, two) cursor done, 0 row(s) not read>"
+        await result.close()
+        assert repr(result) == "<AsyncResult (one, two) closed>"
