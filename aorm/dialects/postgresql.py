@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import quote, urlencode
 
+from aorm._collector import PausedCollector
 from aorm._concurrency import close_or_abort
 from aorm.dialects._errors_postgresql import is_disconnect, translate_postgresql_error
 from aorm.dialects._postgresql_compiler import PGCompiler
@@ -55,6 +56,12 @@ def parse_status_rowcount(status: str) -> int:
         return -1
     last = rest.rsplit(" ", 1)[-1]
     return int(last) if last.isdigit() else -1
+
+
+def _tuples(records: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """asyncpg's records as plain tuples, the collector paused over the many new ones."""
+    with PausedCollector():
+        return list(map(tuple, records))
 
 
 def _keys_of(record: Any) -> tuple[str, ...]:
@@ -102,7 +109,7 @@ class _ServerCursor(DialectCursor):
     async def prefetch(self, size: int) -> list[Any]:
         """Fetch the first chunk ahead (for its column names); :meth:`fetchmany` serves it."""
         records = await self._fetch(size)
-        self._prefetched = list(map(tuple, records))
+        self._prefetched = _tuples(records)
         return records
 
     async def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
@@ -116,7 +123,7 @@ class _ServerCursor(DialectCursor):
         if self._exhausted:
             return rows
         records = await self._fetch(size - len(rows))
-        return rows + list(map(tuple, records))
+        return rows + _tuples(records)
 
     async def close(self) -> None:
         if self._closed:
@@ -163,7 +170,7 @@ class PGConnection(DialectConnection):
             keys = await self._describe(sql)
         rowcount = len(records) if compiled.is_write else -1
         return ExecResult(
-            rows=list(map(tuple, records)),
+            rows=_tuples(records),
             keys=keys,
             rowcount=rowcount,
             returns_rows=True,

@@ -1,32 +1,12 @@
 """Pausing the cyclic garbage collector over a synchronous stretch of per-object work.
 
-Making or marking thousands of objects in one synchronous stretch would set
-off the collector again and again over the same young objects; each young
-collection also counts towards a full one, which walks every object of the
-process. Paused for the stretch, the collector runs once afterwards instead.
-
-Only wrap code with no ``await`` inside: another task must never run while
-the collector is off. The collector is re-enabled on the way out, also when
-the stretch raises, and left alone if the application had disabled it.
+The pause itself lives in :mod:`aorm._collector`, below every layer, so the
+dialects and the engine can pause over their per-row work too; it is
+re-exported here, where the session's modules have always imported it.
 """
 
 from __future__ import annotations
 
-import gc
+from aorm._collector import PausedCollector
 
 __all__ = ["PausedCollector"]
-
-
-class PausedCollector:
-    """A context manager that pauses the cyclic garbage collector (see the module docstring)."""
-
-    __slots__ = ("_was_enabled",)
-
-    def __enter__(self) -> None:
-        self._was_enabled = gc.isenabled()
-        if self._was_enabled:
-            gc.disable()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._was_enabled:
-            gc.enable()

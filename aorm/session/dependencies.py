@@ -41,6 +41,7 @@ from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.associations import AssociationRows
 from aorm.session.cascades import collect_deletes, find_orphans
+from aorm.session.collector import PausedCollector
 from aorm.session.new_collections import fill_new_relationships
 from aorm.session.persistence import FlushJournal, post_update_rows
 from aorm.session.related import by_mapper, fetch_related, loaded_related, state_of
@@ -405,8 +406,10 @@ class FlushWork:
         fill_new_relationships(plan, self)
 
     def _collect_passive(self) -> None:
-        for mapper, states in by_mapper(self.deletes):
-            self._passive.extend(_passive_parents(mapper, states))
+        # One key tuple per deleted row, no await: the collector pauses over them.
+        with PausedCollector():
+            for mapper, states in by_mapper(self.deletes):
+                self._passive.extend(_passive_parents(mapper, states))
 
     def finalize(self, tx: SessionTransaction) -> None:
         """Once every statement succeeded: expunge pending orphans, mark rows the database deleted.

@@ -507,46 +507,48 @@ async def update_rows(
     plain_types = _PLAIN_TYPES
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     updated: list[InstanceState] = []
-    for state, obj in zip(states, _objects(states), strict=True):
-        changes = state.changes
-        if not changes:
-            continue
-        changed = [k for k in column_keys if k in changes]
-        if not changed:
-            continue  # only relationship changes: nothing for this table
-        d = obj.__dict__
-        added = False
-        for key, column in onupdate:
-            if key not in changes:
-                value = column.onupdate
-                journal.set(d, key, value() if callable(value) else value)
-                changed.append(key)
-                added = True
-        params: dict[str, Any] = {}
-        for key, name in old_names:
-            params[name] = _old_value(state, d, key) if key in changes else d[key]
-        if version_key is not None:
-            old_version = _old_value(state, d, version_key)
-            params[f"old:{version_key}"] = old_version
-            if version_key not in changes:
-                journal.set(d, version_key, old_version + 1)
-                changed.append(version_key)
-                added = True
-        for key in changed:
-            value = d[key]
-            if type(value) not in plain_types and _is_sql(value):
-                raise ArgumentError(
-                    f"{mapper.class_.__name__}.{key} holds a SQL expression; assign plain "
-                    "values (use session.execute(update(...)) for SQL expressions)"
-                )
-            params[new_names[key]] = value
-        # ``changed`` is in column order unless keys were appended to it.
-        ordered = tuple(k for k in column_keys if k in changed) if added else tuple(changed)
-        group = groups.get(ordered)
-        if group is None:
-            group = groups[ordered] = []
-        group.append(params)
-        updated.append(state)
+    # No await in the loop: the collector pauses over the per-row parameters.
+    with PausedCollector():
+        for state, obj in zip(states, _objects(states), strict=True):
+            changes = state.changes
+            if not changes:
+                continue
+            changed = [k for k in column_keys if k in changes]
+            if not changed:
+                continue  # only relationship changes: nothing for this table
+            d = obj.__dict__
+            added = False
+            for key, column in onupdate:
+                if key not in changes:
+                    value = column.onupdate
+                    journal.set(d, key, value() if callable(value) else value)
+                    changed.append(key)
+                    added = True
+            params: dict[str, Any] = {}
+            for key, name in old_names:
+                params[name] = _old_value(state, d, key) if key in changes else d[key]
+            if version_key is not None:
+                old_version = _old_value(state, d, version_key)
+                params[f"old:{version_key}"] = old_version
+                if version_key not in changes:
+                    journal.set(d, version_key, old_version + 1)
+                    changed.append(version_key)
+                    added = True
+            for key in changed:
+                value = d[key]
+                if type(value) not in plain_types and _is_sql(value):
+                    raise ArgumentError(
+                        f"{mapper.class_.__name__}.{key} holds a SQL expression; assign plain "
+                        "values (use session.execute(update(...)) for SQL expressions)"
+                    )
+                params[new_names[key]] = value
+            # ``changed`` is in column order unless keys were appended to it.
+            ordered = tuple(k for k in column_keys if k in changed) if added else tuple(changed)
+            group = groups.get(ordered)
+            if group is None:
+                group = groups[ordered] = []
+            group.append(params)
+            updated.append(state)
     versioned = version_key is not None
     for keys, rows in groups.items():
         await _update_group(conn, plan, keys, versioned, rows)
