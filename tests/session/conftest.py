@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import gc
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -61,3 +62,15 @@ async def session(engine: Engine) -> AsyncIterator[AsyncSession]:
     """A session on *engine*, closed afterwards."""
     async with AsyncSession(engine) as made:
         yield made
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    """The collector enabled for the test, restored to what it was after."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()

@@ -17,18 +17,6 @@ from aorm.session.collector import PausedCollector
 from tests.session.models import User
 
 
-@pytest.fixture
-def collector_on() -> Iterator[None]:
-    """The collector enabled for the test, restored to what it was after."""
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        yield
-    finally:
-        if not was:
-            gc.disable()
-
-
 def _users(count: int, email: str | None = None) -> list[User]:
     return [User(name=f"u{i}", email=email) for i in range(count)]
 

@@ -55,18 +55,6 @@ MADE = datetime(2024, 5, 6, 7, 8, 9, 123456)
 
 
 @pytest.fixture
-def collector_on() -> Iterator[None]:
-    """The collector enabled for the test, restored to what it was after."""
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        yield
-    finally:
-        if not was:
-            gc.disable()
-
-
-@pytest.fixture
 def collector_off() -> Iterator[None]:
     """The collector disabled for the test (as an application may), restored after."""
     was = gc.isenabled()
