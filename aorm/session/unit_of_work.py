@@ -117,29 +117,40 @@ def _table_order(mappers: frozenset[Mapper[Any]]) -> dict[Table, int]:
                 parent_at = position.get(id(fk.column.table))
                 if parent_at is not None and parent_at != child_at:
                     parents[child_at].add(parent_at)
-    children: dict[int, list[int]] = {i: [] for i in parents}
-    for child_at, firsts in parents.items():
-        for parent_at in firsts:
-            children[parent_at].append(child_at)
-    waiting = {i: set(firsts) for i, firsts in parents.items()}
+    order = _ordered_positions(len(tables), parents)
+    return {tables[i]: index for index, i in enumerate(order)}
+
+
+def _ordered_positions(count: int, before: dict[int, set[int]]) -> list[int]:
+    """Positions ``0..count-1`` with each after the positions ``before[it]`` names.
+
+    Among positions free to go, the lowest goes first, so a starting order
+    with no dependencies is kept; in a cycle the lowest position still
+    waiting is released.
+    """
+    waiting = {i: set(before.get(i, ())) for i in range(count)}
+    followers: dict[int, list[int]] = {}
+    for after, firsts in before.items():
+        for first in firsts:
+            followers.setdefault(first, []).append(after)
     ready = [i for i, firsts in waiting.items() if not firsts]
     heapq.heapify(ready)
     order: list[int] = []
     done: set[int] = set()
-    while len(order) < len(tables):
+    while len(order) < count:
         if not ready:
-            # A cycle: release the first table (by name) still waiting.
-            ready = [min(i for i in waiting if i not in done)]
+            ready = [min(i for i in range(count) if i not in done)]
         current = heapq.heappop(ready)
         if current in done:
             continue
         done.add(current)
         order.append(current)
-        for child_at in children[current]:
-            waiting[child_at].discard(current)
-            if not waiting[child_at] and child_at not in done:
-                heapq.heappush(ready, child_at)
-    return {tables[i]: index for index, i in enumerate(order)}
+        for follower in followers.get(current, ()):
+            firsts = waiting[follower]
+            firsts.discard(current)
+            if not firsts and follower not in done:
+                heapq.heappush(ready, follower)
+    return order
 
 
 def _table_sort_key(table: Table) -> tuple[str, str]:
@@ -237,29 +248,7 @@ def order_rows(
             before.setdefault(b, set()).add(a)
     if not before:
         return states
-    waiting = {i: set(before.get(i, ())) for i in range(len(states))}
-    followers: dict[int, list[int]] = {}
-    for after, firsts in before.items():
-        for first in firsts:
-            followers.setdefault(first, []).append(after)
-    ready = [i for i, deps in waiting.items() if not deps]
-    heapq.heapify(ready)
-    order: list[int] = []
-    done: set[int] = set()
-    while len(order) < len(states):
-        if not ready:
-            # A cycle: release the earliest row still waiting.
-            ready = [min(i for i in range(len(states)) if i not in done)]
-        current = heapq.heappop(ready)
-        if current in done:
-            continue
-        done.add(current)
-        order.append(current)
-        for follower in followers.get(current, ()):
-            deps = waiting[follower]
-            deps.discard(current)
-            if not deps and follower not in done:
-                heapq.heappush(ready, follower)
+    order = _ordered_positions(len(states), before)
     return [states[i] for i in order]
 
 
