@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from aorm._collector import PausedCollector
 from aorm.engine.connection import Connection
 from aorm.exc import InvalidStateError
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY
@@ -41,7 +42,6 @@ from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.associations import AssociationRows
 from aorm.session.cascades import collect_deletes, find_orphans
-from aorm.session.collector import PausedCollector
 from aorm.session.new_collections import fill_new_relationships
 from aorm.session.persistence import FlushJournal, post_update_rows
 from aorm.session.related import by_mapper, fetch_related, loaded_related, state_of

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aorm._collector import PausedCollector
 from aorm.exc import DBAPIError, InvalidStateError
-from aorm.session.collector import PausedCollector
 from aorm.session.dependencies import insert_waves, prepare_flush
 from aorm.session.persistence import (
     FlushJournal,

@@ -20,9 +20,9 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aorm._collector import PausedCollector
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapper import Mapper, is_mapped_class
-from aorm.session.collector import PausedCollector
 from aorm.session.hydration_code import BatchLoader, BatchLoaderFactory, batch_loader_factory
 from aorm.session.state import InstanceState
 from aorm.sql.expressions import and_, bindparam

@@ -41,11 +41,11 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
+from aorm._collector import PausedCollector
 from aorm.engine.connection import Connection
 from aorm.exc import ArgumentError, StaleDataError
 from aorm.orm.instrumentation import NO_VALUE
 from aorm.orm.mapper import Mapper
-from aorm.session.collector import PausedCollector
 from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
 from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
 from aorm.sql.elements import ClauseElement

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, final, overload
 
+from aorm._collector import PausedCollector
 from aorm._concurrency import shielded
 from aorm.engine.async_result import AsyncResult, AsyncScalarResult
 from aorm.engine.connection import Connection
@@ -34,7 +35,6 @@ from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session import cascades, executing, transaction
 from aorm.session._guard import OperationGuard
-from aorm.session.collector import PausedCollector
 from aorm.session.events import SessionEvents, SessionListener
 from aorm.session.flush import flush_session, has_changes
 from aorm.session.identity import IdentityMap

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from aorm._collector import PausedCollector
 from aorm.exc import ArgumentError, IntegrityError
 from aorm.session import AsyncSession
-from aorm.session.collector import PausedCollector
 from tests.session.models import User
 
 

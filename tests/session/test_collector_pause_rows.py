@@ -15,11 +15,11 @@ from datetime import datetime
 
 import pytest
 
+from aorm._collector import PausedCollector
 from aorm.engine import Engine
 from aorm.exc import ArgumentError
 from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from aorm.session import AsyncSession
-from aorm.session.collector import PausedCollector
 from aorm.sql.constraints import ForeignKey
 from aorm.sql.functions import func
 from aorm.sql.select import select
