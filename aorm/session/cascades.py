@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = [
     "cascade_targets",
     "collect_deletes",
-    "deletes_only_itself",
     "expire_states",
     "find_orphans",
     "merge",
@@ -225,8 +224,9 @@ async def collect_deletes(
     loaded values only: the database deletes the rest). Objects already
     marked or flushed deleted, or outside *session*, stop the walk.
     """
-    if len(roots) == 1 and deletes_only_itself(roots[0]):
-        # The common case (``await session.delete(obj)`` in a loop), without the walk.
+    if len(roots) == 1 and _deletes_only_itself(roots[0]):
+        # The common case (``await session.delete(obj)`` in a loop, one orphan),
+        # without the walk.
         root = roots[0]
         pair = [(root, root.object)]
         return (pair, []) if root.key is not None else ([], pair)
@@ -261,7 +261,7 @@ async def collect_deletes(
     return list(doomed.values()), list(dropped.values())
 
 
-def deletes_only_itself(state: InstanceState) -> bool:
+def _deletes_only_itself(state: InstanceState) -> bool:
     """True when deleting *state*'s object deletes nothing else and needs no load.
 
     So when each relationship cascading ``delete`` leaves what is not loaded

@@ -315,12 +315,6 @@ class AsyncSession:
                 self._add_state(state, obj)
             if state.flushed_deleted or state.marked_deleted:
                 return
-            if cascades.deletes_only_itself(state):
-                # No cascade to follow or load (the common case): no walk.
-                self._ensure_transaction()
-                state.marked_deleted = True
-                self._deleted[state] = obj
-                return
             # The cascade's loads run before anything is marked, so an autoflush
             # they cause sends nothing of this delete.
             doomed, dropped = await cascades.collect_deletes(self, [state])
