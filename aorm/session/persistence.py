@@ -97,6 +97,13 @@ class FlushJournal:
         self._entries.append((d, key, d.get(key, _MISSING)))
         d[key] = value
 
+    def set_each(self, dicts: Sequence[dict[str, Any]], key: str, values: Sequence[Any]) -> None:
+        """``d[key] = value`` for each pair, remembered as one entry (for many objects)."""
+        olds = [d.get(key, _MISSING) for d in dicts]
+        for d, value in zip(dicts, values, strict=True):
+            d[key] = value
+        self._entries.append(lambda: _put_back(dicts, key, olds))
+
     def on_undo(self, undo: Callable[[], None]) -> None:
         """Call *undo* when the journal is undone (in turn with the values, newest first)."""
         self._entries.append(undo)
@@ -354,7 +361,6 @@ def _fill_returned(
 ) -> list[tuple[str, ...]]:
     """Write the RETURNING values the rows did not set into the objects (journaled)."""
     returned_keys = plan.returned
-    missing = _MISSING
     filled: list[tuple[str, ...]] = []
     if len(returned_keys) == 1:
         # The common shape (a generated primary key alone): no inner loop, and
@@ -362,18 +368,16 @@ def _fill_returned(
         ((key, ckey, _column),) = returned_keys
         only = (key,)
         dicts: list[dict[str, Any]] = []
-        olds: list[Any] = []
+        new_values: list[Any] = []
         for obj, row, (value,) in zip(objects, rows, returned, strict=True):
             if ckey in row:
                 filled.append(())
                 continue
-            d = obj.__dict__
-            olds.append(d.get(key, missing))
-            dicts.append(d)
-            d[key] = value
+            dicts.append(obj.__dict__)
+            new_values.append(value)
             filled.append(only)
         if dicts:
-            journal.on_undo(lambda: _put_back(dicts, key, olds))
+            journal.set_each(dicts, key, new_values)
         return filled
     for obj, row, values in zip(objects, rows, returned, strict=True):
         d = obj.__dict__
@@ -387,7 +391,7 @@ def _fill_returned(
 
 
 def _put_back(dicts: Sequence[dict[str, Any]], key: str, olds: Sequence[Any]) -> None:
-    """Undo of :func:`_fill_returned`: put back (or remove) *key* in each of *dicts*."""
+    """Undo of :meth:`FlushJournal.set_each`: put back (or remove) *key* in each of *dicts*."""
     for d, old in zip(dicts, olds, strict=True):
         if old is _MISSING:
             d.pop(key, None)
