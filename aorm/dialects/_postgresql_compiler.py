@@ -8,7 +8,7 @@ from typing import Any
 from aorm.exc import DataError
 from aorm.sql import operators as ops
 from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
-from aorm.sql.compiled import Processor
+from aorm.sql.compiled import Processor, process_all
 from aorm.sql.compiler import SQLCompiler
 from aorm.sql.elements import NO_VALUE, InList
 from aorm.sql.schema import Column
@@ -66,7 +66,7 @@ def _array(element: Processor | None, label: str) -> Processor:
             raise DataError(f"{label}: in_() takes a list of values, not {values!r}")
         if element is None:
             return list(values)
-        return [element(v) for v in values]
+        return process_all(element, list(values))
 
     return process
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aorm.exc import CompileError, DataError
-from aorm.sql.compiled import Processor
+from aorm.sql.compiled import Processor, process_all
 from aorm.sql.compiler import SQLCompiler
 from aorm.sql.ddl import AddConstraint
 from aorm.sql.elements import NO_VALUE, BindParameter, InList
@@ -27,7 +27,7 @@ def _json_list(element: Processor | None, label: str) -> Processor:
 
     def process(values: Iterable[Any]) -> str:
         if element is not None:
-            values = [element(v) for v in values]
+            values = process_all(element, list(values))
         try:
             return json.dumps(list(values), allow_nan=True, separators=(",", ":"))
         except TypeError as exc:

@@ -10,6 +10,9 @@ from aorm.exc import ArgumentError
 __all__ = ["add_counts", "is_many", "single"]
 
 
+_DICT = {dict}
+
+
 def add_counts(total: int, count: int) -> int:
     """Sum of row counts, where -1 (unknown) in either makes the sum unknown."""
     return -1 if total < 0 or count < 0 else total + count
@@ -17,6 +20,9 @@ def add_counts(total: int, count: int) -> int:
 
 def is_many(parameters: Any) -> bool:
     """True for a list of mappings (an executemany); ArgumentError for anything else odd."""
+    if type(parameters) is list and set(map(type, parameters)) == _DICT:
+        # The common many: plain dicts, checked in C without the ABC machinery.
+        return True
     if parameters is None or isinstance(parameters, Mapping):
         return False
     if isinstance(parameters, (str, bytes)) or not isinstance(parameters, Sequence):

@@ -15,11 +15,12 @@ order:
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter, methodcaller
 from typing import Any
 
 from aorm.exc import DataError
-from aorm.sql._type_processors import raise_unreadable, raise_wrong_type
-from aorm.sql.compiled import Processor
+from aorm.sql._type_processors import raise_unreadable, raise_wrong_type, value_types
+from aorm.sql.compiled import Processor, with_batch
 
 __all__ = [
     "INTERVAL_MAX_MICROSECONDS",
@@ -40,6 +41,13 @@ INTERVAL_MAX_MICROSECONDS = 2**63 - 1
 
 def _is_aware(value: datetime | time) -> bool:
     return value.tzinfo is not None and value.utcoffset() is not None
+
+
+_DATETIME = {datetime}
+_DATE = {date}
+_tzinfo = attrgetter("tzinfo")
+_datetime_text = methodcaller("isoformat", " ", "microseconds")
+_date_text = methodcaller("isoformat")
 
 
 def datetime_bind(label: str, type_repr: str, timezone_aware: bool, as_text: bool) -> Processor:
@@ -77,7 +85,16 @@ def datetime_bind(label: str, type_repr: str, timezone_aware: bool, as_text: boo
             return None
         raise_wrong_type(label, type_repr, "datetime", value)
 
-    return process
+    # Values that need no conversion: all naive, or all in UTC (that very
+    # tzinfo, by identity: an equal zone would be replaced by it).
+    kept_zones = {id(UTC) if timezone_aware else id(None)}
+
+    def process_many(values: list[Any]) -> list[Any]:
+        if value_types(values) == _DATETIME and set(map(id, map(_tzinfo, values))) == kept_zones:
+            return list(map(_datetime_text, values)) if as_text else values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 def datetime_result_from_text(type_repr: str, timezone_aware: bool) -> Processor:
@@ -147,7 +164,12 @@ def date_bind(label: str, type_repr: str, as_text: bool) -> Processor:
             return None
         raise_wrong_type(label, type_repr, "date (not datetime)", value)
 
-    return process
+    def process_many(values: list[Any]) -> list[Any]:
+        if value_types(values) == _DATE:
+            return list(map(_date_text, values)) if as_text else values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 def date_result_from_text(type_repr: str) -> Processor:

@@ -11,11 +11,14 @@ types (they may be secrets).
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from enum import Enum
+from functools import partial
+from operator import is_not
 from typing import Any, NoReturn
 
 from aorm.exc import DataError
@@ -27,7 +30,7 @@ from aorm.sql._decimal_codec import (
     encode_sortable_parts,
     significant_digits,
 )
-from aorm.sql.compiled import Processor
+from aorm.sql.compiled import Processor, with_batch
 
 __all__ = [
     "binary_bind",
@@ -39,6 +42,7 @@ __all__ = [
     "integer_bind",
     "json_bind",
     "json_result",
+    "not_none",
     "number_text",
     "numeric_bind",
     "numeric_result_scaled",
@@ -49,6 +53,7 @@ __all__ = [
     "string_bind",
     "uuid_bind",
     "uuid_result",
+    "value_types",
 ]
 
 
@@ -66,6 +71,31 @@ def raise_unreadable(type_repr: str, value: object, reason: str) -> NoReturn:
         f"{type_repr} cannot read a stored {type(value).__qualname__} value: {reason}"
         " (was it written without aorm?)"
     )
+
+
+# Batch processors (see ``compiled.with_batch``) check a whole column with
+# C-level calls (``set(map(type, …))``, ``min``/``max``, one scan of the joined
+# text) when every value has the common exact type; anything else goes value
+# by value, which also raises the per-value processor's error for the first
+# bad value.
+_NONE_TYPE = type(None)
+_INT = frozenset({int})
+_INT_OR_NONE = frozenset({int, _NONE_TYPE})
+_FLOAT_OR_NONE = frozenset({float, _NONE_TYPE})
+_STR_OR_NONE = frozenset({str, _NONE_TYPE})
+_BOOL_OR_NONE = frozenset({bool, _NONE_TYPE})
+
+
+def value_types(values: list[Any]) -> set[type]:
+    """The exact types of *values* (one C-level pass)."""
+    return set(map(type, values))
+
+
+def not_none(values: list[Any], types: set[type]) -> Iterator[Any] | list[Any]:
+    """*values* without the Nones (*types* are their types)."""
+    if _NONE_TYPE in types:
+        return filter(partial(is_not, None), values)
+    return values
 
 
 def number_text(value: int | Decimal) -> str:
@@ -102,7 +132,18 @@ def integer_bind(label: str, type_repr: str, low: int, high: int) -> Processor:
             out_of_range(plain)
         raise_wrong_type(label, type_repr, "int", value)
 
-    return process
+    def process_many(values: list[Any]) -> list[Any]:
+        types = value_types(values)
+        if types == _INT:
+            if low <= min(values) and max(values) <= high:
+                return values
+        elif types <= _INT_OR_NONE:
+            present = list(not_none(values, types))
+            if low <= min(present, default=low) and max(present, default=high) <= high:
+                return values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 # ------------------------------------------------------------------------ float
@@ -139,7 +180,13 @@ def float_bind(label: str, type_repr: str) -> Processor:
             return converted
         raise_wrong_type(label, type_repr, "float or int", value)
 
-    return process
+    def process_many(values: list[Any]) -> list[Any]:
+        types = value_types(values)
+        if types <= _FLOAT_OR_NONE and not any(map(math.isnan, not_none(values, types))):
+            return values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 # ---------------------------------------------------------------------- numeric
@@ -271,6 +318,10 @@ def numeric_result_sortable(type_repr: str, scale: int | None) -> Processor:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Most characters a batch of strings is joined into to be checked at once.
+_JOIN_LIMIT = 1 << 22
+
+
 def raise_surrogate(label: str, type_repr: str) -> NoReturn:
     """Raise the DataError for text holding a lone surrogate (not encodable as UTF-8)."""
     raise DataError(
@@ -297,7 +348,20 @@ def string_bind(label: str, type_repr: str, length: int | None) -> Processor:
             return None
         raise_wrong_type(label, type_repr, "str", value)
 
-    return process
+    def process_many(values: list[Any]) -> list[Any]:
+        types = value_types(values)
+        if types <= _STR_OR_NONE:
+            texts = values if _NONE_TYPE not in types else list(not_none(values, types))
+            longest = max(map(len, texts), default=0)
+            # One joined copy scanned once is the fastest check, but only of a
+            # bounded size: long texts go one by one (their size dominates anyway).
+            if (length is None or longest <= length) and longest * len(texts) <= _JOIN_LIMIT:
+                joined = "".join(texts)
+                if "\x00" not in joined and (joined.isascii() or _SURROGATE.search(joined) is None):
+                    return values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 # ---------------------------------------------------------------------- boolean
@@ -311,7 +375,12 @@ def boolean_bind(label: str, type_repr: str) -> Processor:
             return value
         raise_wrong_type(label, type_repr, "bool", value)
 
-    return process
+    def process_many(values: list[Any]) -> list[Any]:
+        if value_types(values) <= _BOOL_OR_NONE:
+            return values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 def boolean_result_from_int(type_repr: str) -> Processor:
@@ -388,7 +457,12 @@ def uuid_bind(label: str, type_repr: str, as_text: bool) -> Processor:
             return None
         raise_wrong_type(label, type_repr, "uuid.UUID", value)
 
-    return process
+    def process_many(values: list[Any]) -> list[Any]:
+        if value_types(values) == {uuid_class}:
+            return list(map(str, values)) if as_text else values
+        return list(map(process, values))
+
+    return with_batch(process, process_many)
 
 
 def uuid_result(type_repr: str) -> Processor:

@@ -7,16 +7,59 @@ so running the same shape with new values reuses the :class:`Compiled`.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, Protocol, TypeVar
 
 from aorm.exc import ArgumentError
 
-__all__ = ["BindSlot", "CompilableStatement", "Compiled", "DialectInfo", "Processor"]
+__all__ = [
+    "BatchProcessor",
+    "BindSlot",
+    "CompilableStatement",
+    "Compiled",
+    "DialectInfo",
+    "Processor",
+    "process_all",
+    "with_batch",
+]
 
 #: Converts one Python value to what the driver wants (or a driver value to Python).
 Processor = Callable[[Any], Any]
+#: A processor's column-wise form: a list of values in, their processed values out.
+BatchProcessor = Callable[[list[Any]], list[Any]]
+
+_P = TypeVar("_P", bound=Processor)
+
+# Keyed weakly: processors are closures made per compiled statement, and the
+# statement caches are bounded, so their batch forms must go when they do.
+_batches: weakref.WeakKeyDictionary[Processor, BatchProcessor] = weakref.WeakKeyDictionary()
+
+
+def with_batch(processor: _P, batch: BatchProcessor) -> _P:
+    """Register *batch* as the column-wise form of *processor*, and return *processor*.
+
+    *batch* must give what mapping *processor* over the list gives, and raise
+    what the first failing value would raise (falling back to the per-value
+    processor does both). It may return its argument itself when no value
+    needs converting, so it must never change the list it is given.
+    """
+    _batches[processor] = batch
+    return processor
+
+
+def process_all(processor: Processor, values: list[Any]) -> list[Any]:
+    """*processor* applied to each of *values*, in order, column-wise when it can be.
+
+    The result may be *values* itself: pass a list that nothing changes afterwards.
+    """
+    batch = _batches.get(processor)
+    if batch is None:
+        return list(map(processor, values))
+    return batch(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +134,10 @@ class Compiled:
                 named.append((position, slot.name, slot.processor))
         if not named:
             return [fixed.copy() for _ in rows]
+        if len(set(map(type, rows))) == 1 and type(rows[0]) is dict:
+            columns = _bind_columns(fixed, named, rows)
+            if columns is not None:
+                return columns
         out: list[list[Any]] = []
         append = out.append
         for row in rows:
@@ -106,6 +153,30 @@ class Compiled:
                 args[position] = value if processor is None else processor(value)
             append(args)
         return out
+
+
+def _bind_columns(
+    fixed: list[Any],
+    named: list[tuple[int, str, Processor | None]],
+    rows: Sequence[Mapping[str, Any]],
+) -> list[list[Any]] | None:
+    """:meth:`Compiled.bind_many` column by column; None if any row is missing a key
+    or any value is refused (the row-by-row loop then raises the first error).
+
+    Only for processors with batch forms (pure, and run again by that loop on
+    an error): others, a TypeDecorator's ``process_bind``, see rows in order.
+    """
+    if any(p is not None and p not in _batches for _, _, p in named):
+        return None
+    columns: list[Any] = [repeat(value) for value in fixed]
+    try:
+        for position, name, processor in named:
+            values = list(map(itemgetter(name), rows))
+            columns[position] = values if processor is None else process_all(processor, values)
+    except Exception:
+        return None
+    # Not strict: the statement's own values are endless repeats beside the rows' lists.
+    return list(map(list, zip(*columns, strict=False)))
 
 
 class DialectInfo(Protocol):

@@ -10,7 +10,7 @@ from typing import Any
 
 from aorm.exc import ArgumentError, CompileError
 from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
-from aorm.sql.compiled import BindSlot, Compiled, Processor
+from aorm.sql.compiled import BindSlot, Compiled, Processor, process_all
 from aorm.sql.compiler_base import CompileState
 from aorm.sql.dml import Delete, Insert, OnConflict, Update, extra_froms
 from aorm.sql.elements import ColumnElement
@@ -251,10 +251,11 @@ class DMLCompiler(SelectCompiler):
             return compiled, compiled.bind(flat + list(extra_literals), None)
         processors = [slot.processor for slot in compiled.slots[:width]]
         if any(p is not None for p in processors):
-            # Column by column (``map`` per column, then interleaved back into
-            # row order): cheaper than zipping every row with the processors.
+            # Column by column (each processed as a whole, then interleaved
+            # back into row order): cheaper than zipping every row with the
+            # processors, and most columns are checked at C speed.
             columns_values = [
-                values if p is None else list(map(p, values))
+                values if p is None else process_all(p, list(values))
                 for values, p in zip(zip(*rows, strict=True), processors, strict=True)
             ]
             args = list(chain.from_iterable(zip(*columns_values, strict=True)))
@@ -416,10 +417,11 @@ class DMLCompiler(SelectCompiler):
 
 
 def _each(element: Processor) -> Processor:
-    """A processor applying *element* to every value of a list."""
+    """A processor applying *element* to every value of a list (column-wise when it can)."""
 
     def process(values: list[Any]) -> list[Any]:
-        return [element(value) for value in values]
+        # Any iterable is taken; a list is not copied (batch forms never change it).
+        return process_all(element, values if type(values) is list else list(values))
 
     return process
 

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -124,6 +125,25 @@ class RowShape:
             self._check_plain(row)
         return values
 
+    def all_values(self, rows: Sequence[Mapping[str, Any]]) -> list[Sequence[Any]] | None:
+        """:meth:`values` of every row of *rows* (rows with this shape's keys), or None
+        when some values do not come from the rows (use :meth:`values`, row by row, so
+        that column defaults are called in row order)."""
+        getter = self._getter
+        if getter is None:
+            return None
+        # One key: itemgetter gives the bare value, which zip puts in a 1-tuple.
+        got = map(getter, rows)
+        values: list[Sequence[Any]] = (
+            list(got) if len(self._keys) > 1 else list(zip(got, strict=True))
+        )
+        if not _PLAIN_TYPES.issuperset(map(type, chain.from_iterable(values))):
+            issuperset = _PLAIN_TYPES.issuperset
+            for row, row_values in zip(rows, values, strict=True):
+                if not issuperset(map(type, row_values)):
+                    self._check_plain(row)
+        return values
+
     def _check_plain(self, row: Mapping[str, Any]) -> None:
         for key in self._keys:
             if _is_sql(row[key]):
@@ -146,6 +166,14 @@ def group_rows(
     """
     base = dict(statement._values or ())
     shapes: dict[tuple[str, ...], RowShape] = {}
+    if rows and len(key_sets := set(map(tuple, rows))) == 1:
+        # Every row sets the same keys (a flush's rows do): read them all in C.
+        only = key_sets.pop()
+        uniform = shapes[only] = RowShape(statement, base, only)
+        values = uniform.all_values(rows)
+        if values is not None:
+            yield uniform.columns, values
+            return
     group: list[Sequence[Any]] = []
     group_shape: RowShape | None = None
     for row in rows:
