@@ -32,6 +32,7 @@ from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.persistence import delete_association_rows, insert_association_rows
 from aorm.session.related import loaded_related, state_of
+from aorm.session.relationship_keys import relationship_keys, touches
 from aorm.session.state import InstanceState
 from aorm.sql.schema import Column, Table
 
@@ -96,7 +97,14 @@ class AssociationRows:
                 return None  # a row never written has no link row to delete
             return item
 
+        mapper: Mapper[Any] | None = None
+        many_to_many: frozenset[str] = frozenset()
         for owner in inserts:
+            if owner.mapper is not mapper:
+                mapper = owner.mapper
+                many_to_many = relationship_keys(mapper).many_to_many
+            if not (many_to_many and touches(many_to_many, owner, True)):
+                continue
             for prop in owner.mapper.relationships.values():
                 if _is_many_to_many(prop):
                     for obj in loaded_related(owner, prop):

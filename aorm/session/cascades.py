@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY
 from aorm.orm.join_conditions import RelationshipDirection
-from aorm.orm.mapper import mapper_of
+from aorm.orm.mapper import Mapper, mapper_of
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session import executing
 from aorm.session.related import by_mapper, fetch_related, known_related, loaded_related, state_of
+from aorm.session.relationship_keys import relationship_keys, touches
 from aorm.session.state import InstanceState, instance_state_of
 
 if TYPE_CHECKING:
@@ -380,22 +381,26 @@ def find_orphans(
         if state is not None:
             candidates[(id(state), id(prop))] = (prop, state)
 
-    # Per mapper: (has a delete-orphan relationship, has a many-to-one); a
-    # mapper with neither cannot have candidates, and most states are skipped.
-    kinds: dict[int, tuple[bool, bool]] = {}
-
-    def kind_of(state: InstanceState) -> tuple[bool, bool]:
-        kind = kinds.get(id(state.mapper))
-        if kind is None:
-            kind = kinds[id(state.mapper)] = _orphan_kinds(state.mapper)
-        return kind
-
+    # Most objects touch no relationship a candidate comes from: they are
+    # skipped by one set operation each (see relationship_keys).
+    mapper: Mapper[Any] | None = None
+    keys = relationship_keys
+    orphaning: frozenset[str] = frozenset()
     for state in updates:
-        if kind_of(state)[0]:
+        if state.mapper is not mapper:
+            mapper = state.mapper
+            orphaning = keys(mapper).orphaning
+        if orphaning and touches(orphaning, state, False):
             _removed_candidates(state, candidate)
-    for state in (*inserts, *updates):
-        if kind_of(state)[1]:
-            _cleared_candidates(state, candidate)
+    for states, new in ((inserts, True), (updates, False)):
+        mapper = None
+        many_to_one: frozenset[str] = frozenset()
+        for state in states:
+            if state.mapper is not mapper:
+                mapper = state.mapper
+                many_to_one = keys(mapper).many_to_one
+            if many_to_one and touches(many_to_one, state, new):
+                _cleared_candidates(state, candidate)
     if not candidates:
         return []
     gone = {id(s) for s in deletes}
@@ -412,15 +417,6 @@ def find_orphans(
             continue
         orphans[id(state)] = state
     return list(orphans.values())
-
-
-def _orphan_kinds(mapper: Any) -> tuple[bool, bool]:
-    """Whether *mapper* has live delete-orphan relationships, and live many-to-ones."""
-    props = [p for p in mapper.relationships.values() if not p.viewonly]
-    return (
-        any(p.cascade.delete_orphan for p in props),
-        any(p.direction is _MANYTOONE for p in props),
-    )
 
 
 def _removed_candidates(state: InstanceState, candidate: Any) -> None:

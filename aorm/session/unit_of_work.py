@@ -259,19 +259,18 @@ def build_flush_plan(
 ) -> FlushPlan:
     """The plan for flushing these states (each list in the order given)."""
     actions: dict[int, MapperActions] = {}
-
-    def entry(state: InstanceState) -> MapperActions:
-        found = actions.get(id(state.mapper))
-        if found is None:
-            found = actions[id(state.mapper)] = MapperActions(state.mapper)
-        return found
-
-    for state in inserts:
-        entry(state).inserts.append(state)
-    for state in updates:
-        entry(state).updates.append(state)
-    for state in deletes:
-        entry(state).deletes.append(state)
+    for states, field_name in ((inserts, "inserts"), (updates, "updates"), (deletes, "deletes")):
+        # Consecutive states mostly share a mapper: look its list up once per run of them.
+        mapper: Mapper[Any] | None = None
+        bucket: list[InstanceState] = []
+        for state in states:
+            if state.mapper is not mapper:
+                mapper = state.mapper
+                found = actions.get(id(mapper))
+                if found is None:
+                    found = actions[id(mapper)] = MapperActions(mapper)
+                bucket = getattr(found, field_name)
+            bucket.append(state)
     if not actions:
         return FlushPlan([], [])
     ordered = sort_mappers(a.mapper for a in actions.values())

@@ -1,0 +1,72 @@
+"""Which relationship keys of a mapper each step of a flush looks at, worked out once.
+
+A flush walks every inserted and updated object several times (foreign key
+syncs, orphans, association rows). Most objects touch none of their
+relationships: a new object whose relationships were never set, a loaded
+one whose changes are all columns. Each walk first compares the object's
+``__dict__`` (new objects) or change record (loaded ones) with the key set
+it cares about, a C-level set operation, and skips the object when they do
+not meet (callers skip the call altogether when the key set is empty).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from aorm.orm.join_conditions import RelationshipDirection
+from aorm.orm.mapper import Mapper
+from aorm.session.state import InstanceState
+
+__all__ = ["RelationshipKeys", "relationship_keys", "touches"]
+
+_MANYTOONE = RelationshipDirection.MANYTOONE
+_MANYTOMANY = RelationshipDirection.MANYTOMANY
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipKeys:
+    """Keys of a mapper's writable (not ``viewonly``) relationships, by a flush's use of them."""
+
+    #: Those whose values decide foreign keys (every direction but many-to-many).
+    synced: frozenset[str]
+    #: Those with a ``delete-orphan`` cascade.
+    orphaning: frozenset[str]
+    #: The many-to-ones (setting one to None may orphan the object).
+    many_to_one: frozenset[str]
+    #: The many-to-manys (their changes are association rows).
+    many_to_many: frozenset[str]
+
+
+_cache: weakref.WeakKeyDictionary[Mapper[Any], RelationshipKeys] = weakref.WeakKeyDictionary()
+
+
+def relationship_keys(mapper: Mapper[Any]) -> RelationshipKeys:
+    """The :class:`RelationshipKeys` of configured *mapper*."""
+    found = _cache.get(mapper)
+    if found is None:
+        live = [p for p in mapper.relationships.values() if not p.viewonly]
+        found = _cache[mapper] = RelationshipKeys(
+            synced=frozenset(p.key for p in live if p.direction is not _MANYTOMANY),
+            orphaning=frozenset(p.key for p in live if p.cascade.delete_orphan),
+            many_to_one=frozenset(p.key for p in live if p.direction is _MANYTOONE),
+            many_to_many=frozenset(p.key for p in live if p.direction is _MANYTOMANY),
+        )
+    return found
+
+
+def touches(keys: frozenset[str], state: InstanceState, new: bool) -> bool:
+    """Whether *state*'s object may hold something for *keys* this flush must look at.
+
+    A new object: one of *keys* is in its ``__dict__`` (set, or a collection
+    made) or it has collection changes. A loaded one: one of *keys* is in
+    its changes or collection changes.
+    """
+    if state.collection_changes:
+        return True
+    if new:
+        obj = state.object
+        return obj is not None and not keys.isdisjoint(obj.__dict__)
+    changes = state.changes
+    return changes is not None and not keys.isdisjoint(changes)
