@@ -129,7 +129,7 @@ def _finalize(
     # The hot loops below touch the map's, the session's and the
     # transaction's dictionaries directly (this runs once per flushed object).
     refs = identity_map._refs
-    reference = identity_map.reference
+    strong = identity_map._strong
     new_objects = session._new
     inserted = tx.inserted
     no_keys: tuple[str, ...] = ()
@@ -139,39 +139,58 @@ def _finalize(
         cls = mapper.class_
         pk_getter = mapper.pk_getter
         for state in actions.inserts:
-            obj = state.object
+            obj = state()
             key = (cls, pk_getter(obj.__dict__))
             state.key = key
             state.generated_keys = filled.get(state, no_keys)
             state.changes = None
             state.collection_changes = None
             state.expired_attributes = empty
-            new_objects.pop(state, None)
             if key in refs:
                 identity_map.replace(key, obj)
             else:
-                refs[key] = reference(key, obj)
-            inserted[state] = None
+                # The state is the map's weak reference to its object (see
+                # state._object_collected): no second reference per object.
+                refs[key] = state
+        if actions.inserts:
+            inserted.update(dict.fromkeys(actions.inserts))
+            if len(new_objects) == len(actions.inserts):
+                # Every pending object was just inserted (the usual flush).
+                new_objects.clear()
+            else:
+                for state in actions.inserts:
+                    new_objects.pop(state, None)
+        if not actions.updates:
+            continue
         stale = statements_for(mapper).sql_onupdate_keys
         for state in actions.updates:
-            obj = state.object
+            obj = state()
             old_key = state.key
             assert old_key is not None
-            identity_map.release(old_key)
-            state.reset_changes()
+            strong.pop(old_key, None)  # clean again: held weakly
+            state.changes = None
+            state.collection_changes = None
             if stale:
                 state.expire(stale)
-            new_key = (mapper.class_, mapper.pk_getter(obj.__dict__))
-            if new_key != old_key:
+            ident = pk_getter(obj.__dict__)
+            if ident != old_key[1]:
+                new_key = (cls, ident)
                 identity_map.discard(old_key, obj)
                 identity_map.replace(new_key, obj)
                 state.key = new_key
-            tx.record_updated(state)
+        tx.updated.update(dict.fromkeys(actions.updates))
+    marked = session._deleted
     for actions in plan.deletes:
         for state in actions.deletes:
-            obj = state.object
             state.flushed_deleted = True
-            if state.key is not None:
-                identity_map.discard(state.key, obj)
-            session._deleted.pop(state, None)
-            tx.record_deleted(state)
+            gone = state.key
+            if gone is not None:
+                # IdentityMap.discard, inlined: the entry goes if it is this object's.
+                obj = state()
+                ref = refs.get(gone)
+                if ref is not None and ref() is obj:
+                    del refs[gone]
+                if strong.get(gone) is obj:
+                    del strong[gone]
+            marked.pop(state, None)
+        tx.deleted.update(dict.fromkeys(actions.deletes))

@@ -116,6 +116,12 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         ref.key = key
         return ref
 
+    def forget(self, key: IdentityKey, ref: MapRef) -> None:
+        """Drop the entry under *key* if *ref* is still the one stored there."""
+        refs = self._refs
+        if refs.get(key) is ref:
+            del refs[key]
+
     def get_state(self, key: IdentityKey) -> InstanceState | None:
         """The state of the object under *key*, or None."""
         obj = self.get(key)

@@ -82,6 +82,22 @@ def _same_value(old: Any, new: Any) -> bool:
 _new_ref: Any = weakref.ref.__new__
 
 
+def _object_collected(state: InstanceState) -> None:
+    """Weak-reference callback of a state: its object died; drop its identity-map entry.
+
+    A flush stores the state of an object it inserted as the identity map's
+    weak reference (no second reference per object); this removes the entry
+    of the session the state belongs to, if it is still this state's.
+    """
+    session_ref = state._session_ref
+    key = state.key
+    if session_ref is None or key is None:
+        return
+    session = session_ref()
+    if session is not None:
+        session._identity_map.forget(key, state)
+
+
 @final
 class InstanceState(weakref.ref[Any]):
     """The session bookkeeping of one mapped object; see the module docstring.
@@ -146,7 +162,7 @@ class InstanceState(weakref.ref[Any]):
         return self is not other
 
     def __new__(cls, obj: object, mapper: Mapper[Any]) -> InstanceState:
-        state: InstanceState = _new_ref(cls, obj)
+        state: InstanceState = _new_ref(cls, obj, _object_collected)
         return state
 
     def __init__(self, obj: object, mapper: Mapper[Any]) -> None:

@@ -86,3 +86,56 @@ async def test_new_objects_states_are_identity_compared_too(engine: Engine) -> N
         await session.commit()
         assert inspect(one).object is one
         assert await session.get(Point, one.id) is one
+
+
+async def test_an_inserted_objects_state_is_its_map_reference(engine: Engine) -> None:
+    async with AsyncSession(engine) as session:
+        point = Point(label="new")
+        session.add(point)
+        await session.flush()
+        state = inspect(point)
+        key = identity_key(Point, (point.id,))
+        assert session.identity_map._refs[key] is state
+        assert session.identity_map[key] is point
+        await session.commit()
+        assert await session.get(Point, point.id) is point
+        del point
+        gc.collect()
+        # The object is clean after the commit: held weakly, its entry goes with it.
+        assert key not in session.identity_map._refs
+        again = await session.get(Point, key[1][0])
+        assert again is not None
+        assert again.label == "new"
+        assert inspect(again) is not state
+
+
+async def test_a_dead_objects_state_leaves_other_entries_alone(engine: Engine) -> None:
+    # An object inserted and expunged, then its key taken by a loaded object:
+    # the first object's death must not drop the second one's entry.
+    async with AsyncSession(engine) as session:
+        point = Point(label="moved")
+        session.add(point)
+        await session.commit()
+        ident = point.id
+        session.expunge(point)
+        loaded = await session.get(Point, ident)
+        assert loaded is not None
+        assert loaded is not point
+        del point
+        gc.collect()
+        assert session.identity_map[identity_key(Point, (ident,))] is loaded
+
+
+async def test_states_of_objects_in_no_session_die_quietly(engine: Engine) -> None:
+    async with AsyncSession(engine) as session:
+        point = Point(label="gone")
+        session.add(point)
+        await session.commit()
+        ident = point.id
+    # The session closed: the state belongs to no session any more.
+    del point
+    gc.collect()
+    async with AsyncSession(engine) as session:
+        found = await session.get(Point, ident)
+        assert found is not None
+        assert found.label == "gone"
