@@ -128,8 +128,11 @@ class DeclarativeBase:
         d = self.__dict__
         if STATE_KEY not in d and mapper.columns.keys() >= kwargs.keys():
             # Only columns, on an object no session has seen: setting them
-            # reports to nobody, so they go straight into __dict__.
-            d.update(kwargs)
+            # reports to nobody, so they go straight into __dict__. One key at
+            # a time: d.update() would give the object a dict of its own
+            # instead of the class's shared keys (see declarative_scan).
+            for key in kwargs:
+                d[key] = kwargs[key]
             return
         setters = mapper._setters
         for key, value in kwargs.items():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aorm.exc import ArgumentError, MappingError
 from aorm.orm.declared_types import MappedAnnotation, read_annotation, sql_type_for
+from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapped import MappedColumn
 from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
@@ -288,4 +289,28 @@ def map_class(cls: type[Any], registry: Registry, skip: tuple[type[Any], ...]) -
         if explicit_table is None:
             registry.metadata.remove(table)
         raise
+    _share_instance_keys(cls, (*mapper.column_keys, STATE_KEY))
     return mapper
+
+
+def _share_instance_keys(cls: type[Any], keys: tuple[str, ...]) -> None:
+    """Have every instance's ``__dict__`` share one key table holding *keys*.
+
+    CPython shares a class's attribute names between its instances' dicts
+    (each keeps only a small array of values), but only names the first
+    instances set; an instance that sets others, or fills its dict with
+    ``dict.update``, gets a full dict of its own, and so may every later
+    one. A constructed object sets its given columns, a loaded one every
+    column, so whichever came first decided whether each object of the
+    class cost about 180 bytes or 340. Setting every column name once on a
+    throwaway instance, before any real one exists, puts them all in the
+    shared table.
+    """
+    if getattr(cls, "__del__", None) is not None:
+        return  # never run a finalizer on a blank object
+    try:
+        namespace = object.__new__(cls).__dict__
+    except (TypeError, AttributeError):  # pragma: no cover - no per-instance __dict__
+        return
+    for key in keys:
+        namespace[key] = None
