@@ -58,10 +58,18 @@ def parse_status_rowcount(status: str) -> int:
     return int(last) if last.isdigit() else -1
 
 
-def _tuples(records: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """asyncpg's records as plain tuples, the collector paused over the many new ones."""
+def _tuples(records: list[Any], *, consume: bool = False) -> list[tuple[Any, ...]]:
+    """asyncpg's records as plain tuples, the collector paused over the many new ones.
+
+    With *consume* the caller gives the records up: they are freed (the list
+    emptied) before the pause ends, so the collection it may end with walks
+    the new tuples only, not also the records that are garbage by then.
+    """
     with PausedCollector():
-        return list(map(tuple, records))
+        rows = list(map(tuple, records))
+        if consume:
+            records.clear()
+        return rows
 
 
 def _keys_of(record: Any) -> tuple[str, ...]:
@@ -123,7 +131,7 @@ class _ServerCursor(DialectCursor):
         if self._exhausted:
             return rows
         records = await self._fetch(size - len(rows))
-        return rows + _tuples(records)
+        return rows + _tuples(records, consume=True)
 
     async def close(self) -> None:
         if self._closed:
@@ -170,7 +178,7 @@ class PGConnection(DialectConnection):
             keys = await self._describe(sql)
         rowcount = len(records) if compiled.is_write else -1
         return ExecResult(
-            rows=_tuples(records),
+            rows=_tuples(records, consume=True),
             keys=keys,
             rowcount=rowcount,
             returns_rows=True,

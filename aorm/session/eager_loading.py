@@ -264,13 +264,8 @@ class QueryLoad:
 
 
 def _distinct(values: Any) -> list[Any]:
-    seen: set[int] = set()
-    found = []
-    for value in values:
-        if value is not None and id(value) not in seen:
-            seen.add(id(value))
-            found.append(value)
-    return found
+    # A repeated object keeps its first place (a dict keeps its keys' first insertion).
+    return list({id(value): value for value in values if value is not None}.values())
 
 
 def _unique_rows(

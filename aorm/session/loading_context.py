@@ -54,8 +54,8 @@ class LoadContext:
     populate_existing: bool = False
     #: The parameters of the query that loaded the first objects (for subquery loads).
     params: Any = None
-    # (id(object), id(node)) pairs already processed by this operation.
-    _visited: set[tuple[int, int]] = field(default_factory=set)
+    # id(node) -> ids of the objects already processed for it by this operation.
+    _visited: dict[int, set[int]] = field(default_factory=dict)
     # id(node) -> ids of the objects whose value a JOIN in some query loaded.
     _joined: dict[int, set[int]] = field(default_factory=dict)
 
@@ -72,15 +72,14 @@ class LoadContext:
 
     def first_visit(self, objects: Iterable[Any], node: PlanNode) -> list[Any]:
         """The objects of *objects* not processed for *node* before (now marked processed)."""
-        visited = self._visited
-        marker = id(node)
-        fresh = []
-        for obj in objects:
-            pair = (id(obj), marker)
-            if pair not in visited:
-                visited.add(pair)
-                fresh.append(obj)
-        return fresh
+        seen = self._visited.setdefault(id(node), set())
+        before = len(seen)
+        fresh = [obj for obj in objects if id(obj) not in seen]
+        seen.update(map(id, fresh))
+        if len(seen) - before == len(fresh):
+            return fresh
+        # Some object came twice in *objects*: keep its first place only.
+        return list({id(obj): obj for obj in fresh}.values())
 
     def joined(self, node: PlanNode, parents: Iterable[Any]) -> None:
         """Record that a JOIN loaded *node* for *parents*."""

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, Final
 
+from aorm.orm.attributes import RelationshipAttribute
+from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.joined_loading import JoinedRows, attach_joined
@@ -186,11 +188,71 @@ def store_groups(
     refresh: bool,
 ) -> None:
     """Give each parent of *keys* the related objects of its key."""
+    if prop.uselist and not refresh:
+        _store_collections(prop, parents_by_key, keys, related)
+        return
     for key in keys:
         items = related.get(key, [])
         value: Any = items if prop.uselist else (items[0] if items else None)
         for parent in parents_by_key[key]:
             store_related(parent, prop, value, refresh=refresh)
+
+
+def _collection_attribute(cls: type[Any], key: str) -> RelationshipAttribute[Any] | None:
+    """*cls*'s attribute for collection *key*, where :func:`set_committed_value` would use it."""
+    attr = cls.__dict__.get(key)
+    if attr is None:
+        attr = getattr(cls, key, None)
+    if isinstance(attr, RelationshipAttribute) and attr.property.uselist:
+        return attr
+    return None
+
+
+def _store_collections(
+    prop: RelationshipProperty[Any],
+    parents_by_key: dict[KeyTuple, list[Any]],
+    keys: Sequence[KeyTuple],
+    related: dict[KeyTuple, list[Any]],
+) -> None:
+    """:func:`store_groups` of a collection, not a refresh: what :func:`store_related` does.
+
+    It is the per-parent step of every collection load, so the common case
+    (the attribute not loaded yet, no unflushed change of it) is done here
+    with no call per parent; any other parent goes through
+    :func:`store_related`.
+    """
+    name = prop.key
+    reverse = prop.reverse_property
+    back = (
+        reverse.key
+        if reverse is not None
+        and not reverse.uselist
+        and prop.direction is RelationshipDirection.ONETOMANY
+        else None
+    )
+    attributes: dict[type[Any], RelationshipAttribute[Any] | None] = {}
+    empty: list[Any] = []
+    related_get = related.get
+    for key in keys:
+        items = related_get(key, empty)
+        for parent in parents_by_key[key]:
+            d = parent.__dict__
+            cls = type(parent)
+            if cls in attributes:
+                attr = attributes[cls]
+            else:
+                attr = attributes[cls] = _collection_attribute(cls, name)
+            state = d.get(STATE_KEY)
+            if attr is None or name in d or (state is not None and state.collection_changes):
+                store_related(parent, prop, items)
+                continue
+            # set_committed_value() without its look-ups: the attribute makes the list.
+            attr._store_collection(parent, items)
+            if back is not None:
+                for item in items:
+                    item_dict = item.__dict__
+                    if back not in item_dict:
+                        item_dict[back] = parent
 
 
 def _from_identity_map(
