@@ -33,7 +33,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from aorm._collector import PausedCollector
 from aorm.engine.connection import Connection
 from aorm.exc import InvalidStateError
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY
@@ -166,8 +165,8 @@ class FlushWork:
         self.associations = AssociationRows()
         # Per relationship: its sync pairs, destination keys, and whether it post-updates.
         self._shapes: dict[int, tuple[tuple[tuple[str, str], ...], tuple[str, ...], bool]] = {}
-        #: Deleted parents whose children the database deletes: (relationship, parent keys).
-        self._passive: list[tuple[RelationshipProperty[Any], set[tuple[Any, ...]]]] = []
+        #: Deleted parents whose children the database deletes: (relationship, parents).
+        self._passive: list[tuple[RelationshipProperty[Any], Sequence[InstanceState]]] = []
 
     @property
     def empty(self) -> bool:
@@ -384,6 +383,8 @@ class FlushWork:
                 for p in mapper.relationships.values()
                 if p.direction is _MANYTOONE and _is_post_update(p) and not p.viewonly
             ]
+            if not props:
+                continue
             nulls: list[tuple[InstanceState, dict[str, Any]]] = []
             for state in states:
                 obj = state.object
@@ -407,10 +408,8 @@ class FlushWork:
         fill_new_relationships(plan, self)
 
     def _collect_passive(self) -> None:
-        # One key tuple per deleted row, no await: the collector pauses over them.
-        with PausedCollector():
-            for mapper, states in by_mapper(self.deletes):
-                self._passive.extend(_passive_parents(mapper, states))
+        for mapper, states in by_mapper(self.deletes):
+            self._passive.extend(_passive_parents(mapper, states))
 
     def finalize(self, tx: SessionTransaction) -> None:
         """Once every statement succeeded: expunge pending orphans, mark rows the database deleted.
@@ -429,12 +428,14 @@ class FlushWork:
         done = {id(s) for s in self.deletes}
         queue = list(self._passive)
         while queue:
-            prop, parents = queue.pop()
+            prop, parent_states = queue.pop()
             target = prop.mapper.class_
+            children = [obj for obj in identity_map.objects() if isinstance(obj, target)]
+            if not children:
+                continue  # the usual case: none of the children are in the session
+            parents = _parent_keys(prop, parent_states)
             hit: list[InstanceState] = []
-            for obj in identity_map.objects():
-                if not isinstance(obj, target):
-                    continue
+            for obj in children:
                 state: InstanceState = obj.__dict__[STATE_KEY]
                 if id(state) in done or state.flushed_deleted or state.key is None:
                     continue
@@ -452,24 +453,30 @@ class FlushWork:
 
 def _passive_parents(
     mapper: Mapper[Any], states: Sequence[InstanceState]
-) -> list[tuple[RelationshipProperty[Any], set[tuple[Any, ...]]]]:
-    found: list[tuple[RelationshipProperty[Any], set[tuple[Any, ...]]]] = []
-    for prop in mapper.relationships.values():
-        if (
-            prop.direction is _ONETOMANY
-            and prop.cascade.delete
-            and prop.passive_deletes
-            and not prop.viewonly
-        ):
-            keys: set[tuple[Any, ...]] = set()
-            local_keys = prop.local_keys
-            for state in states:
-                obj = state.object
-                if obj is not None:
-                    d = obj.__dict__
-                    keys.add(tuple([d.get(k) for k in local_keys]))
-            found.append((prop, keys))
-    return found
+) -> list[tuple[RelationshipProperty[Any], Sequence[InstanceState]]]:
+    """The ``passive_deletes`` delete cascades of *mapper*, each with the deleted *states*."""
+    return [
+        (prop, states)
+        for prop in mapper.relationships.values()
+        if prop.direction is _ONETOMANY
+        and prop.cascade.delete
+        and prop.passive_deletes
+        and not prop.viewonly
+    ]
+
+
+def _parent_keys(
+    prop: RelationshipProperty[Any], states: Sequence[InstanceState]
+) -> set[tuple[Any, ...]]:
+    """The values of *prop*'s parent-side key columns in each of *states*' objects."""
+    keys: set[tuple[Any, ...]] = set()
+    local_keys = prop.local_keys
+    for state in states:
+        obj = state()
+        if obj is not None:
+            d = obj.__dict__
+            keys.add(tuple([d.get(k) for k in local_keys]))
+    return keys
 
 
 async def prepare_flush(session: AsyncSession) -> FlushWork:

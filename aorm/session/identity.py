@@ -175,11 +175,14 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     def states(self) -> list[InstanceState]:
         """The states of every object held now."""
-        return [
-            obj.__dict__[STATE_KEY]
-            for ref in list(self._refs.values())
-            if (obj := ref()) is not None
-        ]
+        found: list[InstanceState] = []
+        append = found.append
+        for ref in list(self._refs.values()):
+            obj = ref()
+            if obj is not None:
+                # Most entries are the states themselves (see MapRef).
+                append(obj.__dict__[STATE_KEY] if isinstance(ref, IdentityRef) else ref)
+        return found
 
     def has_held(self) -> bool:
         """True when some object is held for its pending changes."""

@@ -351,13 +351,14 @@ class AsyncSession:
         state.attach(None)
 
     def _expunge_everything(self) -> None:
-        for state in list(self._new):
-            state.attach(None)
+        # state.attach(None), inlined: this runs for every object of the session.
+        for state in self._new:
+            state._session_ref = None
         for state in self._identity_map.states():
-            state.attach(None)
+            state._session_ref = None
             state.marked_deleted = False
         for state in self._deleted:
-            state.attach(None)
+            state._session_ref = None
             state.marked_deleted = False
         self._new.clear()
         self._deleted.clear()
