@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aorm.exc import ArgumentError
+from aorm.sql.insert_rows import KeyedRows
 
 __all__ = ["add_counts", "is_many", "single"]
 
@@ -22,6 +23,8 @@ def is_many(parameters: Any) -> bool:
     """True for a list of mappings (an executemany); ArgumentError for anything else odd."""
     if type(parameters) is list and set(map(type, parameters)) == _DICT:
         # The common many: plain dicts, checked in C without the ABC machinery.
+        return True
+    if type(parameters) is KeyedRows:
         return True
     if parameters is None or isinstance(parameters, Mapping):
         return False

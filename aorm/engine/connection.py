@@ -35,6 +35,7 @@ from aorm.exc import (
     ResourceClosedError,
 )
 from aorm.sql.compiled import Compiled
+from aorm.sql.insert_rows import KeyedRows
 
 if TYPE_CHECKING:
     from aorm.engine.engine import Engine
@@ -352,7 +353,9 @@ class Connection:
         try:
             self._check_open()
             if is_many(parameters):
-                return await self._execute_many(statement, list(parameters))
+                # KeyedRows stay as they are: a list of them would make a dict per row.
+                rows = parameters if type(parameters) is KeyedRows else list(parameters)
+                return await self._execute_many(statement, rows)
             compiled, literals = self.dialect.compile(statement)
             if compiled.params_as_rows and parameters:
                 # An INSERT without values(): its parameters are its one row.
@@ -374,7 +377,7 @@ class Connection:
         finally:
             await self._leave_operation()
 
-    async def _execute_many(self, statement: Any, rows: list[Mapping[str, Any]]) -> Result:
+    async def _execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> Result:
         if not rows:
             raise ArgumentError("execute() got an empty list of parameter sets")
         dialect = self.dialect

@@ -37,7 +37,9 @@ import datetime
 import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
-from operator import itemgetter
+from functools import partial
+from itertools import chain
+from operator import is_not, itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
@@ -50,6 +52,7 @@ from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
 from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
 from aorm.sql.elements import ClauseElement
 from aorm.sql.expressions import and_, bindparam
+from aorm.sql.insert_rows import KeyedRows
 from aorm.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -66,6 +69,8 @@ __all__ = [
 ]
 
 _MISSING: Final = object()
+
+_is_not_none: Final = partial(is_not, None)
 
 # How each column is filled by an INSERT that leaves it out.
 _PLAIN, _PYTHON_DEFAULT, _GENERATED, _SQL_DEFAULT = range(4)
@@ -157,6 +162,12 @@ class _MapperStatements:
         self.special_columns: list[tuple[str, str, Column, int]] = [
             entry for entry in self.columns if entry[3] != _PLAIN or entry[0] == version_key
         ]
+        #: Whether rows may go as tuples (:func:`_keyed_rows`): no column needs a
+        #: value made in Python (a default, a version counter) or a per-row INSERT.
+        self.keyed_rows_possible = not self.has_sql_default and all(
+            kind == _GENERATED and key != version_key
+            for key, _ckey, _column, kind in self.special_columns
+        )
         #: Columns RETURNING brings back when the database fills any of them.
         self.returned: list[tuple[str, str, Column]] = [
             (key, ckey, column)
@@ -362,6 +373,18 @@ def _fill_returned(
     """Write the RETURNING values the rows did not set into the objects (journaled)."""
     returned_keys = plan.returned
     filled: list[tuple[str, ...]] = []
+    if isinstance(rows, KeyedRows):
+        # Every row sets the same keys: what the database filled in is the same for all.
+        set_keys = frozenset(rows.keys)
+        if len(returned) != len(objects):  # pragma: no cover - checked by the caller
+            raise StaleDataError(f"INSERT into {plan.table.name!r} returned a wrong row count")
+        new_keys: list[str] = []
+        for position, (key, ckey, _column) in enumerate(returned_keys):
+            if ckey not in set_keys:
+                new_keys.append(key)
+                column_values = [row[position] for row in returned]
+                journal.set_each([obj.__dict__ for obj in objects], key, column_values)
+        return [tuple(new_keys)] * len(objects)
     if len(returned_keys) == 1:
         # The common shape (a generated primary key alone): no inner loop, and
         # one undo entry for the whole batch instead of one per object.
@@ -401,8 +424,39 @@ def _put_back(dicts: Sequence[dict[str, Any]], key: str, olds: Sequence[Any]) ->
 
 def _insert_params(
     plan: _MapperStatements, objects: Sequence[Any], journal: FlushJournal
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[Sequence[Mapping[str, Any]], bool]:
     """The INSERT parameters of each object (defaults applied), and whether any needs RETURNING."""
+    if plan.keyed_rows_possible:
+        keyed = _keyed_rows(plan, objects)
+        if keyed is not None:
+            return keyed, bool(plan.special_columns)
+    return _row_dicts(plan, objects, journal)
+
+
+def _keyed_rows(plan: _MapperStatements, objects: Sequence[Any]) -> KeyedRows | None:
+    """The usual rows in C-level passes, as tuples: or None when any object is unusual.
+
+    Usual: every plain column set, to plain values, and every other column
+    one the database fills in (a generated key, a server default), unset.
+    Nothing is written into the objects, so there is nothing to journal.
+    """
+    dicts = [obj.__dict__ for obj in objects]
+    try:
+        values = list(map(plan.plain_getter, dicts))
+    except KeyError:
+        return None  # a column never set: the row by row path writes None into it
+    if not _PLAIN_TYPES.issuperset(map(type, chain.from_iterable(values))):
+        return None
+    for key, _ckey, _column, _kind in plan.special_columns:
+        if any(map(_is_not_none, map(methodcaller("get", key), dicts))):
+            return None  # the object sets it: it goes in its row
+    return KeyedRows(plan.plain_column_keys, values)
+
+
+def _row_dicts(
+    plan: _MapperStatements, objects: Sequence[Any], journal: FlushJournal
+) -> tuple[list[dict[str, Any]], bool]:
+    """The INSERT parameters of each object as a dict (defaults applied, journaled)."""
     version_key = plan.version_key
     plain = plan.plain_columns
     special = plan.special_columns

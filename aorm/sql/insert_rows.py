@@ -17,14 +17,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, overload
 
 from aorm.exc import ArgumentError, CompileError
 from aorm.sql.dml import Insert
 from aorm.sql.elements import BindParameter, ClauseElement
 from aorm.sql.schema import Column
 
-__all__ = ["RowShape", "group_rows"]
+__all__ = ["KeyedRows", "RowShape", "group_rows"]
 
 # Values of these exact types are never SQL expressions: a row made only of
 # them skips the per-value ``isinstance`` checks.
@@ -154,6 +154,59 @@ class RowShape:
                 )
 
 
+class KeyedRows(Sequence[Mapping[str, Any]]):
+    """Rows that all set the same *keys*, each given as a tuple of values in that order.
+
+    What a flush of new objects sends: one tuple per object read straight
+    from its ``__dict__``, without a dict per row that the INSERT would only
+    take apart again. It still reads as a list of mappings (each made on
+    demand) wherever rows are taken one by one.
+    """
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, keys: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
+        self.keys = keys
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
+        keys = self.keys
+        if isinstance(index, slice):
+            return [dict(zip(keys, row, strict=True)) for row in self.values[index]]
+        return dict(zip(keys, self.values[index], strict=True))
+
+    def __repr__(self) -> str:
+        return f"<KeyedRows of {len(self.values)} rows setting {', '.join(self.keys)}>"
+
+
+def _keyed_values(shape: RowShape, rows: KeyedRows) -> list[Sequence[Any]] | None:
+    """*rows*' values in *shape*'s column order, or None when some come from elsewhere."""
+    if shape._getter is None:
+        return None  # defaults or .values() fill columns: row by row, in row order
+    order = [rows.keys.index(key) for key in shape._keys]
+    values: list[Sequence[Any]]
+    if order == list(range(len(rows.keys))):
+        values = list(rows.values)
+    elif len(order) == 1:
+        values = [(row[order[0]],) for row in rows.values]
+    else:
+        values = list(map(itemgetter(*order), rows.values))
+    if not _PLAIN_TYPES.issuperset(map(type, chain.from_iterable(values))):
+        for row, row_values in zip(rows, values, strict=True):
+            if not _PLAIN_TYPES.issuperset(map(type, row_values)):
+                shape._check_plain(row)
+    return values
+
+
 def group_rows(
     statement: Insert, rows: Sequence[Mapping[str, Any]]
 ) -> Iterator[tuple[tuple[Column, ...], list[Sequence[Any]]]]:
@@ -166,7 +219,13 @@ def group_rows(
     """
     base = dict(statement._values or ())
     shapes: dict[tuple[str, ...], RowShape] = {}
-    if rows and len(key_sets := set(map(tuple, rows))) == 1:
+    if isinstance(rows, KeyedRows) and rows:
+        keyed = shapes[rows.keys] = RowShape(statement, base, rows.keys)
+        keyed_values = _keyed_values(keyed, rows)
+        if keyed_values is not None:
+            yield keyed.columns, keyed_values
+            return
+    elif rows and len(key_sets := set(map(tuple, rows))) == 1:
         # Every row sets the same keys (a flush's rows do): read them all in C.
         only = key_sets.pop()
         uniform = shapes[only] = RowShape(statement, base, only)
