@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "cascade_targets",
     "collect_deletes",
+    "deletes_only_itself",
     "expire_states",
     "find_orphans",
     "merge",
@@ -225,12 +226,6 @@ async def collect_deletes(
     loaded values only: the database deletes the rest). Objects already
     marked or flushed deleted, or outside *session*, stop the walk.
     """
-    if len(roots) == 1 and _deletes_only_itself(roots[0]):
-        # The common case (``await session.delete(obj)`` in a loop, one orphan),
-        # without the walk.
-        root = roots[0]
-        pair = [(root, root.object)]
-        return (pair, []) if root.key is not None else ([], pair)
     doomed: dict[int, tuple[InstanceState, Any]] = {}
     dropped: dict[int, tuple[InstanceState, Any]] = {}
     for root in roots:
@@ -262,25 +257,18 @@ async def collect_deletes(
     return list(doomed.values()), list(dropped.values())
 
 
-def _deletes_only_itself(state: InstanceState) -> bool:
+def deletes_only_itself(state: InstanceState) -> bool:
     """True when deleting *state*'s object deletes nothing else and needs no load.
 
     So when each relationship cascading ``delete`` leaves what is not loaded
     to the database (``passive_deletes``) and holds nothing in memory.
     """
-    obj = state.object
-    if obj is None:
+    if state() is None:
         return False
-    d = obj.__dict__
-    pending = state.collection_changes
-    for key, prop in state.mapper.relationships.items():
-        if prop.viewonly or not prop.cascade.delete:
-            continue
-        if not prop.passive_deletes or not prop.uselist:
-            return False
-        if key in d or (pending and key in pending):
-            return False
-    return True
+    keys = relationship_keys(state.mapper)
+    if keys.delete_may_load:
+        return False
+    return not (keys.deleting and touches(keys.deleting, state, True))
 
 
 async def _related_for_delete(

@@ -37,6 +37,11 @@ class RelationshipKeys:
     many_to_one: frozenset[str]
     #: The many-to-manys (their changes are association rows).
     many_to_many: frozenset[str]
+    #: Those with a ``delete`` cascade.
+    deleting: frozenset[str]
+    #: Whether deleting an object may need a load: a ``delete`` cascade that
+    #: is not a collection left to the database (``passive_deletes``).
+    delete_may_load: bool
 
 
 _cache: weakref.WeakKeyDictionary[Mapper[Any], RelationshipKeys] = weakref.WeakKeyDictionary()
@@ -52,6 +57,10 @@ def relationship_keys(mapper: Mapper[Any]) -> RelationshipKeys:
             orphaning=frozenset(p.key for p in live if p.cascade.delete_orphan),
             many_to_one=frozenset(p.key for p in live if p.direction is _MANYTOONE),
             many_to_many=frozenset(p.key for p in live if p.direction is _MANYTOMANY),
+            deleting=frozenset(p.key for p in live if p.cascade.delete),
+            delete_may_load=any(
+                p.cascade.delete and not (p.passive_deletes and p.uselist) for p in live
+            ),
         )
     return found
 

@@ -315,6 +315,12 @@ class AsyncSession:
                 self._add_state(state, obj)
             if state.flushed_deleted or state.marked_deleted:
                 return
+            if cascades.deletes_only_itself(state):
+                # The common case (a delete in a loop), without the cascade walk.
+                self._ensure_transaction()
+                state.marked_deleted = True
+                self._deleted[state] = obj
+                return
             # The cascade's loads run before anything is marked, so an autoflush
             # they cause sends nothing of this delete.
             doomed, dropped = await cascades.collect_deletes(self, [state])
