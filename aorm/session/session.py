@@ -524,11 +524,16 @@ class AsyncSession:
     def _state_dirty(self, state: InstanceState) -> None:
         key = state.key
         if key is not None:
-            obj = state.object
-            if obj is not None and self._identity_map.get(key) is obj:
-                self._identity_map.hold(key, obj)
+            obj = state()
+            identity_map = self._identity_map
+            # identity_map.get(key) is obj, then hold(): inlined, as this runs
+            # once per changed object.
+            ref = identity_map._refs.get(key)
+            if obj is not None and ref is not None and ref() is obj:
+                identity_map._strong[key] = obj
                 # A change belongs to a transaction: begin one if none is.
-                self._ensure_transaction()
+                if self._transaction is None:
+                    self._ensure_transaction()
 
     def _state_clean(self, state: InstanceState) -> None:
         if state.key is not None:

@@ -412,9 +412,12 @@ class InstanceState(weakref.ref[Any]):
         return await session._load_attribute(self, key)
 
     def _now_dirty(self) -> None:
-        session = self.session
-        if session is not None:
-            session._state_dirty(self)
+        # The first change of a loaded object (once per object in a bulk update).
+        ref = self._session_ref
+        if ref is not None:
+            session = ref()
+            if session is not None:
+                session._state_dirty(self)
 
     def _now_clean(self) -> None:
         session = self.session
