@@ -264,6 +264,8 @@ class FlushWork:
 
     def _settle_syncs(self) -> None:
         """Drop writes to rows that are not saved; UPDATE persistent rows that get one."""
+        if not self._syncs:
+            return  # no foreign key to write (and no sets of every flushed object to make)
         gone = {id(s) for s in self.deletes}
         inserting = {id(s) for s in self.inserts}
         updating = {id(s) for s in self.updates}

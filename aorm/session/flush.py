@@ -17,6 +17,7 @@ objects are exactly as they were before the flush.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from aorm._collector import PausedCollector
@@ -153,13 +154,14 @@ def _finalize(
                 # state._object_collected): no second reference per object.
                 refs[key] = state
         if actions.inserts:
-            inserted.update(dict.fromkeys(actions.inserts))
+            # Emptied first: its memory serves the transaction's record.
             if len(new_objects) == len(actions.inserts):
                 # Every pending object was just inserted (the usual flush).
                 new_objects.clear()
             else:
                 for state in actions.inserts:
                     new_objects.pop(state, None)
+            inserted.update(zip(actions.inserts, repeat(None)))
         if not actions.updates:
             continue
         stale = statements_for(mapper).sql_onupdate_keys
@@ -178,7 +180,7 @@ def _finalize(
                 identity_map.discard(old_key, obj)
                 identity_map.replace(new_key, obj)
                 state.key = new_key
-        tx.updated.update(dict.fromkeys(actions.updates))
+        tx.updated.update(zip(actions.updates, repeat(None)))
     marked = session._deleted
     for actions in plan.deletes:
         for state in actions.deletes:
@@ -193,4 +195,4 @@ def _finalize(
                 if strong.get(gone) is obj:
                     del strong[gone]
             marked.pop(state, None)
-        tx.deleted.update(dict.fromkeys(actions.deletes))
+        tx.deleted.update(zip(actions.deletes, repeat(None)))

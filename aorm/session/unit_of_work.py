@@ -236,10 +236,14 @@ def order_rows(
     """
     if len(states) < 2:
         return states
-    position = {id(s): i for i, s in enumerate(states)}
+    # Made at the first dependency: most tables have none, and for a large
+    # flush this map would be its biggest temporary.
+    position: dict[int, int] | None = None
     before: dict[int, set[int]] = {}
     for source in row_dependency_sources:
         for first, then in source(mapper, states):
+            if position is None:
+                position = {id(s): i for i, s in enumerate(states)}
             a, b = position.get(id(first)), position.get(id(then))
             if a is None or b is None or a == b:
                 continue
