@@ -19,7 +19,7 @@ from aorm._collector import PausedCollector
 from aorm._typing import RowT, ValueT
 from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
 from aorm.exc import ArgumentError, MultipleResultsFound, NoResultFound, ResourceClosedError
-from aorm.sql.compiled import Processor
+from aorm.sql.compiled import Processor, batch_of
 
 __all__ = [
     "MappingResult",
@@ -63,10 +63,16 @@ def apply_processors(
             # Rows of different widths (never from one statement): row by row.
             return [_process_row(row, processors) for row in rows]
         for position, processor in enumerate(processors[:width]):
-            if processor is not None:
-                columns[position] = [
-                    None if value is None else processor(value) for value in columns[position]
-                ]
+            if processor is None:
+                continue
+            column = columns[position]
+            batch = batch_of(processor)
+            if batch is not None:
+                # A column-wise form (text timestamps on SQLite, say) does the
+                # whole column in C; it maps None to None itself.
+                columns[position] = batch(list(column))
+            else:
+                columns[position] = [None if v is None else processor(v) for v in column]
         return list(zip(*columns, strict=True))
 
 

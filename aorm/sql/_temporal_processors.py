@@ -44,6 +44,7 @@ def _is_aware(value: datetime | time) -> bool:
 
 
 _DATETIME = {datetime}
+_STR = {str}
 _DATE = {date}
 _tzinfo = attrgetter("tzinfo")
 _datetime_text = methodcaller("isoformat", " ", "microseconds")
@@ -123,7 +124,16 @@ def datetime_result_from_text(type_repr: str, timezone_aware: bool) -> Processor
                     pass
             return None if value is None else read(value)
 
-        return process_naive
+        def read_naive_column(values: list[Any]) -> list[Any]:
+            # A column of text only: parsed by one C-level map.
+            if value_types(values) == _STR:
+                try:
+                    return list(map(parse, values))
+                except ValueError:
+                    pass  # the value by value pass raises the error naming the value
+            return list(map(process_naive, values))
+
+        return with_batch(process_naive, read_naive_column)
 
     def process_aware(value: Any) -> Any:
         if value is None:
@@ -184,7 +194,15 @@ def date_result_from_text(type_repr: str) -> Processor:
         except (TypeError, ValueError) as exc:
             raise_unreadable(type_repr, value, str(exc))
 
-    return process
+    def read_column(values: list[Any]) -> list[Any]:
+        if value_types(values) == _STR:
+            try:
+                return list(map(parse, values))
+            except ValueError:
+                pass
+        return list(map(process, values))
+
+    return with_batch(process, read_column)
 
 
 def time_bind(label: str, type_repr: str, as_text: bool) -> Processor:
@@ -214,7 +232,15 @@ def time_result_from_text(type_repr: str) -> Processor:
         except (TypeError, ValueError) as exc:
             raise_unreadable(type_repr, value, str(exc))
 
-    return process
+    def read_column(values: list[Any]) -> list[Any]:
+        if value_types(values) == _STR:
+            try:
+                return list(map(parse, values))
+            except ValueError:
+                pass
+        return list(map(process, values))
+
+    return with_batch(process, read_column)
 
 
 def interval_bind(label: str, type_repr: str, as_microseconds: bool) -> Processor:

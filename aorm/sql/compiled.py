@@ -23,6 +23,7 @@ __all__ = [
     "Compiled",
     "DialectInfo",
     "Processor",
+    "batch_of",
     "process_all",
     "with_batch",
 ]
@@ -51,12 +52,20 @@ def with_batch(processor: _P, batch: BatchProcessor) -> _P:
     return processor
 
 
+def batch_of(processor: Processor) -> BatchProcessor | None:
+    """The column-wise form registered for *processor* (:func:`with_batch`), if any."""
+    try:
+        return _batches.get(processor)
+    except TypeError:  # not weakly referenceable (a builtin): never registered
+        return None
+
+
 def process_all(processor: Processor, values: list[Any]) -> list[Any]:
     """*processor* applied to each of *values*, in order, column-wise when it can be.
 
     The result may be *values* itself: pass a list that nothing changes afterwards.
     """
-    batch = _batches.get(processor)
+    batch = batch_of(processor)
     if batch is None:
         return list(map(processor, values))
     return batch(values)
