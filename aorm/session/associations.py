@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from aorm.engine.connection import Connection
@@ -32,7 +33,7 @@ from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.persistence import delete_association_rows, insert_association_rows
 from aorm.session.related import loaded_related, state_of
-from aorm.session.relationship_keys import relationship_keys, touches
+from aorm.session.relationship_keys import touching
 from aorm.session.state import InstanceState
 from aorm.sql.schema import Column, Table
 
@@ -97,14 +98,7 @@ class AssociationRows:
                 return None  # a row never written has no link row to delete
             return item
 
-        mapper: Mapper[Any] | None = None
-        many_to_many: frozenset[str] = frozenset()
-        for owner in inserts:
-            if owner.mapper is not mapper:
-                mapper = owner.mapper
-                many_to_many = relationship_keys(mapper).many_to_many
-            if not (many_to_many and touches(many_to_many, owner, True)):
-                continue
+        for owner in touching(inserts, attrgetter("many_to_many"), True):
             for prop in owner.mapper.relationships.values():
                 if _is_many_to_many(prop):
                     for obj in loaded_related(owner, prop):

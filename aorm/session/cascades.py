@@ -27,15 +27,16 @@ and the flush), and follow only objects in the same session.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY
 from aorm.orm.join_conditions import RelationshipDirection
-from aorm.orm.mapper import Mapper, mapper_of
+from aorm.orm.mapper import mapper_of
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session import executing
 from aorm.session.related import by_mapper, fetch_related, known_related, loaded_related, state_of
-from aorm.session.relationship_keys import relationship_keys, touches
+from aorm.session.relationship_keys import relationship_keys, touches, touching
 from aorm.session.state import InstanceState, instance_state_of
 
 if TYPE_CHECKING:
@@ -371,24 +372,11 @@ def find_orphans(
 
     # Most objects touch no relationship a candidate comes from: they are
     # skipped by one set operation each (see relationship_keys).
-    mapper: Mapper[Any] | None = None
-    keys = relationship_keys
-    orphaning: frozenset[str] = frozenset()
-    for state in updates:
-        if state.mapper is not mapper:
-            mapper = state.mapper
-            orphaning = keys(mapper).orphaning
-        if orphaning and touches(orphaning, state, False):
-            _removed_candidates(state, candidate)
+    for state in touching(updates, attrgetter("orphaning"), False):
+        _removed_candidates(state, candidate)
     for states, new in ((inserts, True), (updates, False)):
-        mapper = None
-        many_to_one: frozenset[str] = frozenset()
-        for state in states:
-            if state.mapper is not mapper:
-                mapper = state.mapper
-                many_to_one = keys(mapper).many_to_one
-            if many_to_one and touches(many_to_one, state, new):
-                _cleared_candidates(state, candidate)
+        for state in touching(states, attrgetter("many_to_one"), new):
+            _cleared_candidates(state, candidate)
     if not candidates:
         return []
     gone = {id(s) for s in deletes}

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from aorm.engine.connection import Connection
@@ -44,7 +45,7 @@ from aorm.session.cascades import collect_deletes, find_orphans
 from aorm.session.new_collections import fill_new_relationships
 from aorm.session.persistence import FlushJournal, post_update_rows
 from aorm.session.related import by_mapper, fetch_related, loaded_related, state_of
-from aorm.session.relationship_keys import relationship_keys, touches
+from aorm.session.relationship_keys import touching
 from aorm.session.state import InstanceState
 from aorm.session.unit_of_work import FlushPlan, row_dependency_sources
 
@@ -508,14 +509,8 @@ async def prepare_flush(session: AsyncSession) -> FlushWork:
         held = [obj for _, obj in doomed]
     work = FlushWork(session, inserts, updates, deletes, expunged, held)
     for states, new in ((inserts, True), (updates, False)):
-        mapper: Mapper[Any] | None = None
-        synced: frozenset[str] = frozenset()
-        for state in states:
-            if state.mapper is not mapper:
-                mapper = state.mapper
-                synced = relationship_keys(mapper).synced
-            if synced and touches(synced, state, new):
-                work._owner_syncs(state)
+        for state in touching(states, attrgetter("synced"), new):
+            work._owner_syncs(state)
     await work._orphan_children_of_deleted()
     work._settle_syncs()
     gone = {id(s) for s in deletes} | {id(s) for s, _ in expunged}

@@ -12,6 +12,7 @@ not meet (callers skip the call altogether when the key set is empty).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.mapper import Mapper
 from aorm.session.state import InstanceState
 
-__all__ = ["RelationshipKeys", "relationship_keys", "touches"]
+__all__ = ["RelationshipKeys", "relationship_keys", "touches", "touching"]
 
 _MANYTOONE = RelationshipDirection.MANYTOONE
 _MANYTOMANY = RelationshipDirection.MANYTOMANY
@@ -79,3 +80,20 @@ def touches(keys: frozenset[str], state: InstanceState, new: bool) -> bool:
         return obj is not None and not keys.isdisjoint(obj.__dict__)
     changes = state.changes
     return changes is not None and not keys.isdisjoint(changes)
+
+
+def touching(
+    states: Iterable[InstanceState],
+    pick: Callable[[RelationshipKeys], frozenset[str]],
+    new: bool,
+) -> Iterator[InstanceState]:
+    """Those of *states* that :func:`touches` the keys *pick* takes of their mapper, in order."""
+    mapper: Mapper[Any] | None = None
+    keys: frozenset[str] = frozenset()
+    for state in states:
+        if state.mapper is not mapper:
+            # Consecutive states mostly share a mapper: one look-up per run of them.
+            mapper = state.mapper
+            keys = pick(relationship_keys(mapper))
+        if keys and touches(keys, state, new):
+            yield state

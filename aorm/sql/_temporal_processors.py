@@ -14,13 +14,14 @@ order:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter, methodcaller
 from typing import Any
 
 from aorm.exc import DataError
 from aorm.sql._type_processors import raise_unreadable, raise_wrong_type, value_types
-from aorm.sql.compiled import Processor, with_batch
+from aorm.sql.compiled import BatchProcessor, Processor, with_batch
 
 __all__ = [
     "INTERVAL_MAX_MICROSECONDS",
@@ -124,16 +125,7 @@ def datetime_result_from_text(type_repr: str, timezone_aware: bool) -> Processor
                     pass
             return None if value is None else read(value)
 
-        def read_naive_column(values: list[Any]) -> list[Any]:
-            # A column of text only: parsed by one C-level map.
-            if value_types(values) == _STR:
-                try:
-                    return list(map(parse, values))
-                except ValueError:
-                    pass  # the value by value pass raises the error naming the value
-            return list(map(process_naive, values))
-
-        return with_batch(process_naive, read_naive_column)
+        return with_batch(process_naive, _text_column(parse, process_naive))
 
     def process_aware(value: Any) -> Any:
         if value is None:
@@ -184,7 +176,11 @@ def date_bind(label: str, type_repr: str, as_text: bool) -> Processor:
 
 def date_result_from_text(type_repr: str) -> Processor:
     """SQLite ``YYYY-MM-DD`` back to ``date``."""
-    parse = date.fromisoformat
+    return _from_iso_text(date.fromisoformat, type_repr)
+
+
+def _from_iso_text(parse: Callable[[str], Any], type_repr: str) -> Processor:
+    """ISO-8601 text back to a value by *parse*; a column of text only in one C-level map."""
 
     def process(value: Any) -> Any:
         if value is None:
@@ -194,15 +190,21 @@ def date_result_from_text(type_repr: str) -> Processor:
         except (TypeError, ValueError) as exc:
             raise_unreadable(type_repr, value, str(exc))
 
+    return with_batch(process, _text_column(parse, process))
+
+
+def _text_column(parse: Callable[[str], Any], process: Processor) -> BatchProcessor:
+    """The column-wise form of *process*: a column of text only goes through *parse* in one map."""
+
     def read_column(values: list[Any]) -> list[Any]:
         if value_types(values) == _STR:
             try:
                 return list(map(parse, values))
             except ValueError:
-                pass
+                pass  # the value by value pass raises the error naming the value
         return list(map(process, values))
 
-    return with_batch(process, read_column)
+    return read_column
 
 
 def time_bind(label: str, type_repr: str, as_text: bool) -> Processor:
@@ -222,25 +224,7 @@ def time_bind(label: str, type_repr: str, as_text: bool) -> Processor:
 
 def time_result_from_text(type_repr: str) -> Processor:
     """SQLite ``HH:MM:SS.ffffff`` back to ``time``."""
-    parse = time.fromisoformat
-
-    def process(value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except (TypeError, ValueError) as exc:
-            raise_unreadable(type_repr, value, str(exc))
-
-    def read_column(values: list[Any]) -> list[Any]:
-        if value_types(values) == _STR:
-            try:
-                return list(map(parse, values))
-            except ValueError:
-                pass
-        return list(map(process, values))
-
-    return with_batch(process, read_column)
+    return _from_iso_text(time.fromisoformat, type_repr)
 
 
 def interval_bind(label: str, type_repr: str, as_microseconds: bool) -> Processor:
