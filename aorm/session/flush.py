@@ -130,7 +130,6 @@ def _finalize(
     # The hot loops below touch the map's, the session's and the
     # transaction's dictionaries directly (this runs once per flushed object).
     refs = identity_map._refs
-    strong = identity_map._strong
     new_objects = session._new
     inserted = tx.inserted
     no_keys: tuple[str, ...] = ()
@@ -169,7 +168,7 @@ def _finalize(
             obj = state()
             old_key = state.key
             assert old_key is not None
-            strong.pop(old_key, None)  # clean again: held weakly
+            identity_map.release(old_key)  # clean again: held weakly
             state.changes = None
             state.collection_changes = None
             if stale:
@@ -183,16 +182,9 @@ def _finalize(
         tx.updated.update(zip(actions.updates, repeat(None)))
     marked = session._deleted
     for actions in plan.deletes:
+        # Out of the map before out of the session's deleted set, which holds the objects.
+        identity_map.discard_all((s.key, s()) for s in actions.deletes if s.key is not None)
         for state in actions.deletes:
             state.flushed_deleted = True
-            gone = state.key
-            if gone is not None:
-                # IdentityMap.discard, inlined: the entry goes if it is this object's.
-                obj = state()
-                ref = refs.get(gone)
-                if ref is not None and ref() is obj:
-                    del refs[gone]
-                if strong.get(gone) is obj:
-                    del strong[gone]
             marked.pop(state, None)
         tx.deleted.update(zip(actions.deletes, repeat(None)))

@@ -26,12 +26,12 @@ __all__ = ["BatchLoader", "BatchLoaderFactory", "batch_loader_factory"]
 BatchLoader = Callable[[Iterable[Sequence[Any]]], list[Any]]
 
 #: Binds the generated loop to one query's identity map and session: called as
-#: ``factory(cls, refs, remove, mapper, make_state, session_ref, existing,
-#: loading, state_key)``.
+#: ``factory(cls, refs, mapper, make_state, session_ref, existing, loading,
+#: state_key)``.
 BatchLoaderFactory = Callable[..., BatchLoader]
 
 _TEMPLATE = """\
-def factory(cls, refs, remove, mapper, make_state, session_ref,
+def factory(cls, refs, mapper, make_state, session_ref,
             existing, loading, state_key):
     refs_get = refs.get
     new = cls.__new__
@@ -52,7 +52,7 @@ def factory(cls, refs, remove, mapper, make_state, session_ref,
             d = obj.__dict__
 {fill}
             # The state is the map's weak reference to the object.
-            d[state_key] = state = make_state(obj, remove, mapper, key, session_ref)
+            d[state_key] = state = make_state(obj, mapper, key, session_ref)
             refs[key] = state
             append(obj)
         return out

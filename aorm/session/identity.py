@@ -9,7 +9,7 @@ collector. ``len()`` counts the objects the map holds now.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, final
 
 from aorm.exc import InvalidStateError
@@ -44,8 +44,8 @@ class IdentityRef(weakref.ref[Any]):
 
 
 #: What the map holds per key: a weak reference to the object that knows its
-#: key. For an object made from a row it is the object's state itself (see
-#: :meth:`InstanceState.loaded <aorm.session.state.InstanceState.loaded>`).
+#: key. For an object made from a row or inserted by a flush it is the
+#: object's state itself, which drops its own entry when the object dies.
 MapRef: TypeAlias = "IdentityRef | InstanceState"
 
 
@@ -160,9 +160,30 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         if self._strong.get(key) is obj:
             del self._strong[key]
 
+    def discard_all(self, entries: Iterable[tuple[IdentityKey, Any]]) -> None:
+        """:meth:`discard` each ``(key, obj)`` of *entries* (one call for a whole flush)."""
+        refs = self._refs
+        strong = self._strong
+        for key, obj in entries:
+            if obj is None:
+                continue
+            ref = refs.get(key)
+            if ref is not None and ref() is obj:
+                del refs[key]
+            if strong.get(key) is obj:
+                del strong[key]
+
     def hold(self, key: IdentityKey, obj: Any) -> None:
         """Keep *obj* alive (it has pending changes)."""
         self._strong[key] = obj
+
+    def hold_if_mapped(self, key: IdentityKey, obj: Any) -> bool:
+        """:meth:`hold` *obj* if it is the object under *key*; whether it is."""
+        ref = self._refs.get(key)
+        if ref is None or ref() is not obj:
+            return False
+        self._strong[key] = obj
+        return True
 
     def release(self, key: IdentityKey) -> None:
         """Hold the object under *key* weakly again."""

@@ -237,7 +237,6 @@ class Hydrator:
         identity_map = self._identity_map
         refs = identity_map._refs
         refs_get = refs.get
-        remove = identity_map._remove
         cls: Any = loading.class_
         new = cls.__new__
         keys = loading.keys
@@ -267,8 +266,11 @@ class Hydrator:
                     return obj
             obj = new(cls)
             d = obj.__dict__
-            d.update(zip(keys, values, strict=False))
-            d[STATE_KEY] = state = make_state(obj, remove, mapper, key, session_ref)
+            # One key at a time: d.update() would give the object a dict of its
+            # own instead of the class's shared keys (see declarative_scan).
+            for attr_key, value in zip(keys, values, strict=False):
+                d[attr_key] = value
+            d[STATE_KEY] = state = make_state(obj, mapper, key, session_ref)
             refs[key] = state
             return obj
 
@@ -290,7 +292,6 @@ class Hydrator:
             found = self._batch_loaders[id(loading)] = loading.batch_factory()(
                 loading.class_,
                 identity_map._refs,
-                identity_map._remove,
                 loading.mapper,
                 InstanceState.loaded,
                 self._session_ref,

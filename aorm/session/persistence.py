@@ -375,15 +375,12 @@ def _fill_returned(
     filled: list[tuple[str, ...]] = []
     if isinstance(rows, KeyedRows):
         # Every row sets the same keys: what the database filled in is the same for all.
-        set_keys = frozenset(rows.keys)
-        if len(returned) != len(objects):  # pragma: no cover - checked by the caller
-            raise StaleDataError(f"INSERT into {plan.table.name!r} returned a wrong row count")
+        targets = [obj.__dict__ for obj in objects]
         new_keys: list[str] = []
         for position, (key, ckey, _column) in enumerate(returned_keys):
-            if ckey not in set_keys:
+            if ckey not in rows.keys:
                 new_keys.append(key)
-                column_values = [row[position] for row in returned]
-                journal.set_each([obj.__dict__ for obj in objects], key, column_values)
+                journal.set_each(targets, key, [row[position] for row in returned])
         return [tuple(new_keys)] * len(objects)
     if len(returned_keys) == 1:
         # The common shape (a generated primary key alone): no inner loop, and

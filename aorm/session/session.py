@@ -525,15 +525,9 @@ class AsyncSession:
         key = state.key
         if key is not None:
             obj = state()
-            identity_map = self._identity_map
-            # identity_map.get(key) is obj, then hold(): inlined, as this runs
-            # once per changed object.
-            ref = identity_map._refs.get(key)
-            if obj is not None and ref is not None and ref() is obj:
-                identity_map._strong[key] = obj
+            if obj is not None and self._identity_map.hold_if_mapped(key, obj):
                 # A change belongs to a transaction: begin one if none is.
-                if self._transaction is None:
-                    self._ensure_transaction()
+                self._ensure_transaction()
 
     def _state_clean(self, state: InstanceState) -> None:
         if state.key is not None:

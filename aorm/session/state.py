@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, final
 
 from aorm.exc import ArgumentError, ExpiredAttributeError
@@ -85,9 +85,10 @@ _new_ref: Any = weakref.ref.__new__
 def _object_collected(state: InstanceState) -> None:
     """Weak-reference callback of a state: its object died; drop its identity-map entry.
 
-    A flush stores the state of an object it inserted as the identity map's
-    weak reference (no second reference per object); this removes the entry
-    of the session the state belongs to, if it is still this state's.
+    The identity map holds the states of the objects a query made or a flush
+    inserted as its weak references (no second reference per object); this
+    removes the entry of the session the state belongs to, if it is still
+    this state's.
     """
     session_ref = state._session_ref
     key = state.key
@@ -182,18 +183,16 @@ class InstanceState(weakref.ref[Any]):
     def loaded(
         cls,
         obj: object,
-        remove: Callable[[Any], None],
         mapper: Mapper[Any],
         key: IdentityKey,
         session_ref: weakref.ref[Any],
     ) -> InstanceState:
         """The state of *obj*, just made from a row (persistent in that session).
 
-        The state is the identity map's weak reference to *obj*: *remove* is
-        the map's callback, which drops the entry under :attr:`key` when
-        *obj* dies.
+        The state is the identity map's weak reference to *obj*; like every
+        state, it drops its own entry when *obj* dies (:func:`_object_collected`).
         """
-        state: InstanceState = _new_ref(cls, obj, remove)
+        state: InstanceState = _new_ref(cls, obj, _object_collected)
         state.mapper = mapper
         state.key = key
         state._session_ref = session_ref
