@@ -42,8 +42,9 @@ from aorm.orm.mapper import Mapper
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.associations import AssociationRows
 from aorm.session.cascades import collect_deletes, find_orphans
+from aorm.session.flush_journal import FlushJournal
 from aorm.session.new_collections import fill_new_relationships
-from aorm.session.persistence import FlushJournal, post_update_rows
+from aorm.session.persistence import post_update_rows
 from aorm.session.related import by_mapper, fetch_related, loaded_related, state_of
 from aorm.session.relationship_keys import touching
 from aorm.session.state import InstanceState

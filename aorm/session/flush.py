@@ -7,7 +7,7 @@ may load collections (awaited) that a delete needs.
 
 A flush is all-or-nothing for the objects. Everything it writes into them
 while statements run (generated keys, defaults, version counters) goes
-through a :class:`~aorm.session.persistence.FlushJournal`; only when every
+through a :class:`~aorm.session.flush_journal.FlushJournal`; only when every
 statement succeeded are the objects marked flushed (identity keys, identity
 map, change records). If anything fails — a constraint, a bad value, a lost
 connection, a cancellation — the journal is undone, the transaction is
@@ -23,13 +23,10 @@ from typing import TYPE_CHECKING
 from aorm._collector import PausedCollector
 from aorm.exc import DBAPIError, InvalidStateError
 from aorm.session.dependencies import insert_waves, prepare_flush
-from aorm.session.persistence import (
-    FlushJournal,
-    delete_rows,
-    insert_rows,
-    statements_for,
-    update_rows,
-)
+from aorm.session.flush_journal import FlushJournal
+from aorm.session.inserting import insert_rows
+from aorm.session.persistence import delete_rows, update_rows
+from aorm.session.row_statements import statements_for
 from aorm.session.unit_of_work import FlushPlan, build_flush_plan
 
 if TYPE_CHECKING:

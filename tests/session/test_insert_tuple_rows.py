@@ -19,7 +19,7 @@ from aorm import literal
 from aorm.engine import Engine, create_engine
 from aorm.exc import ArgumentError, IntegrityError
 from aorm.orm import DeclarativeBase, Mapped, mapped_column
-from aorm.session import AsyncSession, persistence
+from aorm.session import AsyncSession, inserting
 from aorm.sql.dml import insert
 from aorm.sql.insert_rows import KeyedRows, group_rows
 from aorm.sql.select import select
@@ -63,14 +63,14 @@ async def engine(db_url: str) -> AsyncIterator[Engine]:
 def keyed_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """One entry per insert chunk: True when its rows went as tuples."""
     calls: list[bool] = []
-    original = persistence._keyed_rows
+    original = inserting._keyed_rows
 
     def spy(plan: Any, objects: Any) -> KeyedRows | None:
         found = original(plan, objects)
         calls.append(found is not None)
         return found
 
-    monkeypatch.setattr(persistence, "_keyed_rows", spy)
+    monkeypatch.setattr(inserting, "_keyed_rows", spy)
     return calls
 
 
@@ -138,7 +138,7 @@ async def test_a_failed_insert_takes_back_the_keys_it_filled_in(
         session.add(Entry(title="taken", made=WHEN))
         await session.commit()
     # One object per INSERT: the first gets its key before the second fails.
-    monkeypatch.setattr(persistence, "INSERT_CHUNK_ROWS", 1)
+    monkeypatch.setattr(inserting, "INSERT_CHUNK_ROWS", 1)
     async with AsyncSession(engine) as session:
         first = Entry(title="fresh", made=WHEN, extra=None)
         clash = Entry(title="taken", made=WHEN, extra=None)

@@ -14,7 +14,7 @@ from aorm.engine import Engine, create_engine
 from aorm.exc import ConcurrentUseError, IntegrityError, InvalidStateError, PendingRollbackError
 from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from aorm.orm.instrumentation import STATE_KEY
-from aorm.session import AsyncSession, ObjectState, inspect, persistence
+from aorm.session import AsyncSession, ObjectState, inserting, inspect
 from aorm.sql.constraints import ForeignKey
 from aorm.sql.select import select
 from aorm.sql.text import text
@@ -102,7 +102,7 @@ async def test_add_all_refuses_objects_of_another_session(
 async def test_inserts_sent_in_chunks_get_their_keys_in_order(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(persistence, "INSERT_CHUNK_ROWS", 3)
+    monkeypatch.setattr(inserting, "INSERT_CHUNK_ROWS", 3)
     users = [User(name=f"u{i}") for i in range(10)]
     session.add_all(users)
     await session.commit()
@@ -116,7 +116,7 @@ async def test_inserts_sent_in_chunks_get_their_keys_in_order(
 async def test_a_failing_chunk_undoes_the_keys_of_the_chunks_before_it(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(persistence, "INSERT_CHUNK_ROWS", 2)
+    monkeypatch.setattr(inserting, "INSERT_CHUNK_ROWS", 2)
     users = [User(name=f"u{i}", email=f"{i}@x") for i in range(5)]
     users[4].email = "0@x"  # the last chunk breaks the unique constraint
     session.add_all(users)

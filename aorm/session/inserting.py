@@ -1,0 +1,257 @@
+"""Sending a flush's new rows: batched ``INSERT … VALUES`` with ``RETURNING`` where needed.
+
+A table's rows go to the engine as one list, which sends them as multi-row
+``INSERT … VALUES (…), (…)`` batches under the bind-parameter limit
+(consecutive rows setting the same columns share a batch), with
+``RETURNING`` of the primary key and server-filled columns when the
+database generates any of them, so every object gets its own values, in
+order. Python-side ``default=`` values are computed here, per row, so the
+object holds them too; like everything else written into the objects, they
+go through the :class:`~aorm.session.flush_journal.FlushJournal`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from itertools import chain
+from operator import is_not, methodcaller
+from typing import TYPE_CHECKING, Any, Final
+
+from aorm._collector import PausedCollector
+from aorm.engine.connection import Connection
+from aorm.exc import ArgumentError, StaleDataError
+from aorm.orm.mapper import Mapper
+from aorm.session.flush_journal import MISSING, FlushJournal
+from aorm.session.row_statements import (
+    PLAIN_TYPES,
+    PYTHON_DEFAULT,
+    MapperStatements,
+    is_sql,
+    objects_of,
+    statements_for,
+)
+from aorm.sql.insert_rows import KeyedRows
+
+if TYPE_CHECKING:
+    from aorm.session.state import InstanceState
+
+__all__ = ["INSERT_CHUNK_ROWS", "insert_rows"]
+
+_is_not_none: Final = partial(is_not, None)
+
+
+async def insert_rows(
+    conn: Connection,
+    mapper: Mapper[Any],
+    states: Sequence[InstanceState],
+    journal: FlushJournal,
+) -> list[tuple[str, ...]]:
+    """INSERT the rows of *states*; returns, per state, the keys the database filled in.
+
+    Sent :data:`INSERT_CHUNK_ROWS` objects at a time, so the parameters of
+    only one chunk exist at once (less memory, and fewer short-lived objects
+    for the garbage collector to move into its oldest generation).
+    """
+    size = INSERT_CHUNK_ROWS
+    if len(states) <= size:
+        return await _insert_chunk(conn, mapper, states, journal)
+    filled: list[tuple[str, ...]] = []
+    for start in range(0, len(states), size):
+        filled.extend(await _insert_chunk(conn, mapper, states[start : start + size], journal))
+    return filled
+
+
+#: Most objects whose parameters :func:`insert_rows` builds and sends at once.
+INSERT_CHUNK_ROWS = 5000
+
+
+async def _insert_chunk(
+    conn: Connection,
+    mapper: Mapper[Any],
+    states: Sequence[InstanceState],
+    journal: FlushJournal,
+) -> list[tuple[str, ...]]:
+    plan = statements_for(mapper)
+    objects = objects_of(states)
+    with PausedCollector():
+        rows, needs_returning = _insert_params(plan, objects, journal)
+    if plan.has_sql_default:
+        # SQL expression defaults cannot ride in multi-row batches: one INSERT per row.
+        returned: list[tuple[Any, ...]] = []
+        base = plan.insert(True)
+        for row in rows:
+            result = await conn.execute(base.values(row))
+            returned.extend(result.tuples().all())
+    elif needs_returning:
+        result = await conn.execute(plan.insert(True), rows)
+        returned = list(result.tuples().all())
+    else:
+        await conn.execute(plan.insert(False), rows)
+        _check_keys(mapper, objects)
+        return [()] * len(states)
+    if len(returned) != len(rows):  # pragma: no cover - a driver contract broken
+        raise StaleDataError(
+            f"INSERT into {plan.table.name!r} returned {len(returned)} rows for {len(rows)}"
+        )
+    with PausedCollector():
+        filled = _fill_returned(plan, objects, rows, returned, journal)
+        _check_keys(mapper, objects)
+    return filled
+
+
+def _fill_returned(
+    plan: MapperStatements,
+    objects: Sequence[Any],
+    rows: Sequence[Mapping[str, Any]],
+    returned: Sequence[tuple[Any, ...]],
+    journal: FlushJournal,
+) -> list[tuple[str, ...]]:
+    """Write the RETURNING values the rows did not set into the objects (journaled)."""
+    returned_keys = plan.returned
+    filled: list[tuple[str, ...]] = []
+    if isinstance(rows, KeyedRows):
+        # Every row sets the same keys: what the database filled in is the same for all.
+        targets = [obj.__dict__ for obj in objects]
+        new_keys: list[str] = []
+        for position, (key, ckey, _column) in enumerate(returned_keys):
+            if ckey not in rows.keys:
+                new_keys.append(key)
+                journal.set_each(targets, key, [row[position] for row in returned])
+        return [tuple(new_keys)] * len(objects)
+    if len(returned_keys) == 1:
+        # The common shape (a generated primary key alone): no inner loop, and
+        # one undo entry for the whole batch instead of one per object.
+        ((key, ckey, _column),) = returned_keys
+        only = (key,)
+        dicts: list[dict[str, Any]] = []
+        new_values: list[Any] = []
+        for obj, row, (value,) in zip(objects, rows, returned, strict=True):
+            if ckey in row:
+                filled.append(())
+                continue
+            dicts.append(obj.__dict__)
+            new_values.append(value)
+            filled.append(only)
+        if dicts:
+            journal.set_each(dicts, key, new_values)
+        return filled
+    for obj, row, values in zip(objects, rows, returned, strict=True):
+        d = obj.__dict__
+        keys: list[str] = []
+        for (key, ckey, _column), value in zip(returned_keys, values, strict=True):
+            if ckey not in row:
+                journal.set(d, key, value)
+                keys.append(key)
+        filled.append(tuple(keys))
+    return filled
+
+
+def _insert_params(
+    plan: MapperStatements, objects: Sequence[Any], journal: FlushJournal
+) -> tuple[Sequence[Mapping[str, Any]], bool]:
+    """The INSERT parameters of each object (defaults applied), and whether any needs RETURNING."""
+    if plan.keyed_rows_possible:
+        keyed = _keyed_rows(plan, objects)
+        if keyed is not None:
+            return keyed, bool(plan.special_columns)
+    return _row_dicts(plan, objects, journal)
+
+
+def _keyed_rows(plan: MapperStatements, objects: Sequence[Any]) -> KeyedRows | None:
+    """The usual rows in C-level passes, as tuples: or None when any object is unusual.
+
+    Usual: every plain column set, to plain values, and every other column
+    one the database fills in (a generated key, a server default), unset.
+    Nothing is written into the objects, so there is nothing to journal.
+    """
+    dicts = [obj.__dict__ for obj in objects]
+    try:
+        values = list(map(plan.plain_getter, dicts))
+    except KeyError:
+        return None  # a column never set: the row by row path writes None into it
+    if not PLAIN_TYPES.issuperset(map(type, chain.from_iterable(values))):
+        return None
+    for key, _ckey, _column, _kind in plan.special_columns:
+        if any(map(_is_not_none, map(methodcaller("get", key), dicts))):
+            return None  # the object sets it: it goes in its row
+    return KeyedRows(plan.plain_column_keys, values)
+
+
+def _row_dicts(
+    plan: MapperStatements, objects: Sequence[Any], journal: FlushJournal
+) -> tuple[list[dict[str, Any]], bool]:
+    """The INSERT parameters of each object as a dict (defaults applied, journaled)."""
+    version_key = plan.version_key
+    plain = plan.plain_columns
+    special = plan.special_columns
+    missing = MISSING
+    plain_types = PLAIN_TYPES
+    rows: list[dict[str, Any]] = []
+    needs_returning = plan.has_sql_default
+    plain_getter = plan.plain_getter
+    plain_column_keys = plan.plain_column_keys
+    issuperset = plain_types.issuperset
+    for obj in objects:
+        d = obj.__dict__
+        try:
+            values = plain_getter(d)
+        except KeyError:
+            values = None
+        row: dict[str, Any]
+        if values is not None and issuperset(map(type, values)):
+            # Every plain column set, to plain values: the common case, in C.
+            row = dict(zip(plain_column_keys, values, strict=True))
+        else:
+            row = {}
+            for key, ckey in plain:
+                value = d.get(key, missing)
+                if value is missing:
+                    journal.set(d, key, None)
+                    value = None
+                elif type(value) not in plain_types and is_sql(value):
+                    raise _sql_value_error(plan, key)
+                row[ckey] = value
+        for key, ckey, column, kind in special:
+            value = d.get(key)
+            if value is None:
+                if key == version_key:
+                    value = 1
+                    journal.set(d, key, value)
+                elif kind == PYTHON_DEFAULT:
+                    default = column.default
+                    value = default() if callable(default) else default
+                    journal.set(d, key, value)
+                else:
+                    # The database fills it in; RETURNING brings it back.
+                    needs_returning = True
+                    continue
+            elif type(value) not in plain_types and is_sql(value):
+                raise _sql_value_error(plan, key)
+            row[ckey] = value
+        rows.append(row)
+    return rows, needs_returning
+
+
+def _sql_value_error(plan: MapperStatements, key: str) -> ArgumentError:
+    return ArgumentError(
+        f"{plan.mapper.class_.__name__}.{key} holds a SQL expression; a new object needs "
+        "plain values"
+    )
+
+
+def _check_keys(mapper: Mapper[Any], objects: Sequence[Any]) -> None:
+    """ArgumentError naming the class when an inserted row has no primary key value."""
+    pk_keys = mapper.pk_keys
+    if len(pk_keys) == 1:
+        (key,) = pk_keys
+        if all(obj.__dict__.get(key) is not None for obj in objects):
+            return
+    for obj in objects:
+        d = obj.__dict__
+        if any(d.get(k) is None for k in pk_keys):
+            raise ArgumentError(
+                f"a {mapper.class_.__name__} row was inserted without a value for its primary "
+                f"key ({', '.join(mapper.pk_keys)}); set it, or give the column a server "
+                "default or an autoincrementing integer type"
+            )
