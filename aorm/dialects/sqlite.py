@@ -38,7 +38,7 @@ import contextlib
 import enum
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from aorm._concurrency import close_or_abort
 from aorm.dialects._errors_sqlite import translate_sqlite_error
@@ -71,12 +71,59 @@ def _max_variables() -> int:
     return 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 
 
+class _Hop(Generic[ResultT]):
+    """One call for aiosqlite's worker thread, which keeps nothing of it once taken.
+
+    The worker loop holds its last call's function, future and result in
+    local variables until the next call arrives, which may be much later. So
+    the thread gets this holder rather than the call itself: the function is
+    dropped before it runs, and its result (or error) is taken out by the
+    awaiting side, leaving the thread only an empty holder. Otherwise a
+    statement's parameters and all its rows would stay alive after use.
+    """
+
+    __slots__ = ("_error", "_fn", "_raw", "_result")
+
+    def __init__(
+        self, raw: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], ResultT]
+    ) -> None:
+        self._raw = raw
+        self._fn: Callable[[sqlite3.Connection], ResultT] | None = fn
+        self._result: ResultT | None = None
+        self._error: BaseException | None = None
+
+    def __call__(self) -> _Hop[ResultT]:
+        # On the worker thread. The connection is looked up here, as the
+        # call runs: it may have been closed since the hop was queued.
+        fn, self._fn = self._fn, None
+        assert fn is not None, "a hop runs once"
+        try:
+            self._result = fn(self._raw._conn)
+        except BaseException as error:  # handed to the awaiting side as it is
+            self._error = error
+        return self
+
+    def take(self) -> ResultT:
+        """The call's result, or its error raised; the holder keeps neither."""
+        error, self._error = self._error, None
+        if error is not None:
+            try:
+                raise error
+            finally:
+                # The raised error's traceback holds this frame: no cycle.
+                del error
+        result, self._result = self._result, None
+        return cast(ResultT, result)
+
+
 async def _run(raw: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], ResultT]) -> ResultT:
     """Run *fn* on aiosqlite's worker thread with the sqlite3 connection: one hop."""
     # aiosqlite's public calls each cost a hop (execute, then fetchall); its
     # queue takes any callable, which lets one hop do a whole statement.
-    execute = cast(Callable[[Callable[[], ResultT]], "asyncio.Future[ResultT]"], raw._execute)
-    return await execute(lambda: fn(raw._conn))
+    hop = _Hop(raw, fn)
+    execute = cast(Callable[[_Hop[ResultT]], Awaitable[_Hop[ResultT]]], raw._execute)
+    await execute(hop)
+    return hop.take()
 
 
 def _keys(description: Any) -> tuple[str, ...]:
