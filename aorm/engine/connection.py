@@ -415,7 +415,7 @@ class Connection:
         return Result((), [], rowcount=rowcount, returns_rows=False)
 
     async def _execute_each(
-        self, dconn: DialectConnection, compiled: Compiled, args_list: list[list[Any]]
+        self, dconn: DialectConnection, compiled: Compiled, args_list: Sequence[Sequence[Any]]
     ) -> Result:
         all_rows: list[tuple[Any, ...]] = []
         keys: Sequence[str] = compiled.result_keys or ()

@@ -191,7 +191,7 @@ async def test_before_execute_listeners_see_every_statement(engine: Engine) -> N
         await conn.execute(INSERT, [{"id": 2, "name": "y"}, {"id": 3, "name": "z"}])
     placeholder = engine.dialect.placeholder
     insert_sql = f"INSERT INTO t (id, name) VALUES ({placeholder(1)}, {placeholder(2)})"
-    assert seen[1:] == [(insert_sql, [1, "x"]), (insert_sql, [[2, "y"], [3, "z"]])]
+    assert seen[1:] == [(insert_sql, [1, "x"]), (insert_sql, [(2, "y"), (3, "z")])]
     engine.remove_listener("before_execute", listener)
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
