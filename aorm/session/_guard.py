@@ -96,6 +96,15 @@ class OperationGuard:
         """
         return _Operation(self, name, check)
 
+    def check_idle(self, name: str) -> None:
+        """Raise as :meth:`operation` would on entry, recording nothing.
+
+        For the stretch of an awaited method that runs with no ``await``:
+        nothing can interleave with it, so there is nothing to record.
+        """
+        if self._name is not None:
+            raise self._error(name)
+
     def check_sync(self, name: str) -> None:
         """Raise if another task has an operation in flight (for synchronous methods).
 

@@ -304,23 +304,27 @@ class AsyncSession:
         ones are expunged); a collection that is not loaded is loaded first,
         unless the relationship has ``passive_deletes``.
         """
+        # Up to the cascade walk nothing is awaited, so nothing can interleave:
+        # the guard is only checked, and entered for the walk.
+        self._guard.check_idle("delete")
+        self._check_usable()
+        state = instance_state_of(obj)
+        if state.key is None:
+            raise InvalidStateError(
+                f"this {type(obj).__name__} object is not persisted (it is "
+                f"{state.state.value}); expunge() a pending object instead of deleting it"
+            )
+        if state._session_ref is not self._ref:
+            self._add_state(state, obj)
+        if state.flushed_deleted or state.marked_deleted:
+            return
+        if cascades.deletes_only_itself(state):
+            # The common case (a delete in a loop), without the cascade walk.
+            self._ensure_transaction()
+            state.marked_deleted = True
+            self._deleted[state] = obj
+            return
         with self._operation("delete"):
-            state = instance_state_of(obj)
-            if state.key is None:
-                raise InvalidStateError(
-                    f"this {type(obj).__name__} object is not persisted (it is "
-                    f"{state.state.value}); expunge() a pending object instead of deleting it"
-                )
-            if state.session is not self:
-                self._add_state(state, obj)
-            if state.flushed_deleted or state.marked_deleted:
-                return
-            if cascades.deletes_only_itself(state):
-                # The common case (a delete in a loop), without the cascade walk.
-                self._ensure_transaction()
-                state.marked_deleted = True
-                self._deleted[state] = obj
-                return
             # The cascade's loads run before anything is marked, so an autoflush
             # they cause sends nothing of this delete.
             doomed, dropped = await cascades.collect_deletes(self, [state])

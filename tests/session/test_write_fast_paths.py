@@ -205,3 +205,41 @@ async def test_the_operation_guard_still_refuses_a_second_call(session: AsyncSes
         await session.execute(select(User))
     assert not guard.busy
     assert (await session.scalars(select(User))).all() == []
+
+
+async def test_a_delete_without_cascades_is_refused_while_an_operation_runs(
+    session: AsyncSession,
+) -> None:
+    # The short path of delete() awaits nothing, so it only checks the guard.
+    user = User(name="ada")
+    session.add(user)
+    await session.commit()
+    guard = session._guard
+    with (
+        guard.operation("commit"),
+        pytest.raises(ConcurrentUseError, match=r"delete\(\) was called while .*commit\(\)"),
+    ):
+        await session.delete(user)
+    assert not guard.busy
+    assert not inspect(user).deleted and user not in session.deleted
+    await session.delete(user)
+    await session.commit()
+    assert await session.get(User, user.id) is None
+
+
+async def test_a_delete_without_cascades_is_refused_after_a_failed_flush(
+    session: AsyncSession,
+) -> None:
+    ada = User(name="ada")
+    session.add_all([ada, User(name="grace")])
+    await session.commit()
+    session.add(User(id=ada.id, name="twin"))  # the same key: the flush fails
+    with pytest.raises(IntegrityError):
+        await session.flush()
+    with pytest.raises(PendingRollbackError):
+        await session.delete(ada)
+    assert not session._guard.busy
+    await session.rollback()
+    await session.delete(ada)
+    await session.commit()
+    assert (await session.scalars(select(User.name))).all() == ["grace"]
