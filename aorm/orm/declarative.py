@@ -116,17 +116,14 @@ class DeclarativeBase:
         ``default=`` values are applied at flush. An unknown name raises
         ``TypeError`` naming the class and the name.
         """
-        cls = type(self)
-        mapper = cls.__dict__.get("__mapper__")
-        if not isinstance(mapper, Mapper):
-            raise TypeError(
-                f"{cls.__name__} is not mapped (a declarative base or an __abstract__ class) "
-                "and cannot be instantiated"
-            )
-        if not mapper.registry.configured:
-            mapper.registry.configure()
+        mapper = type(self).__dict__.get("__mapper__")
         d = self.__dict__
-        if STATE_KEY not in d and mapper.columns.keys() >= kwargs.keys():
+        if (
+            type(mapper) is Mapper
+            and mapper.registry._configured
+            and STATE_KEY not in d
+            and mapper.columns.keys() >= kwargs.keys()
+        ):
             # Only columns, on an object no session has seen: setting them
             # reports to nobody, so they go straight into __dict__. One key at
             # a time: d.update() would give the object a dict of its own
@@ -134,6 +131,14 @@ class DeclarativeBase:
             for key in kwargs:
                 d[key] = kwargs[key]
             return
+        cls = type(self)
+        if not isinstance(mapper, Mapper):
+            raise TypeError(
+                f"{cls.__name__} is not mapped (a declarative base or an __abstract__ class) "
+                "and cannot be instantiated"
+            )
+        if not mapper.registry.configured:
+            mapper.registry.configure()
         setters = mapper._setters
         for key, value in kwargs.items():
             setter = setters.get(key)

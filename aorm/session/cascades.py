@@ -85,15 +85,26 @@ def save_update_all(session: AsyncSession, objects: Iterable[object]) -> None:
     """
     session_ref = session._ref
     new_objects = session._new
+    began = False
+    # The class of the last object whose state instance_state_of() made, and its
+    # mapper: another new object of that class gets its state here directly.
+    known_class: type[Any] | None = None
+    known_mapper: Any = None
     for obj in objects:
         d = getattr(obj, "__dict__", None)
         state = d.get(STATE_KEY) if d is not None else None
-        if type(state) is not InstanceState:
+        if state is None and type(obj) is known_class:
+            assert d is not None
+            state = d[STATE_KEY] = InstanceState(obj, known_mapper)
+        elif type(state) is not InstanceState:
             state = instance_state_of(obj)
             d = obj.__dict__
+            known_class, known_mapper = type(obj), state.mapper
         assert d is not None
         if state._session_ref is None and state.key is None:
-            session._ensure_transaction()
+            if not began:
+                session._ensure_transaction()
+                began = True
             state._session_ref = session_ref
             new_objects[state] = obj
         else:
@@ -355,14 +366,18 @@ def find_orphans(
     inserts: Sequence[InstanceState],
     updates: Sequence[InstanceState],
     deletes: Sequence[InstanceState],
+    relating: tuple[Sequence[InstanceState], Sequence[InstanceState]] | None = None,
 ) -> list[InstanceState]:
     """The objects of *session* a flush must delete (or, when pending, expunge) as orphans.
 
     Candidates: objects removed from a delete-orphan relationship of a
     persistent object, and objects whose many-to-one to a delete-orphan
     parent was set to None. A candidate that was given a parent again
-    (moved) is no orphan.
+    (moved) is no orphan. *relating*, when given, is ``(inserts, updates)``
+    narrowed to the states that :func:`touching` any writable relationship
+    key: the candidates can only come from those.
     """
+    new_relating, old_relating = (inserts, updates) if relating is None else relating
     candidates: dict[tuple[int, int], tuple[RelationshipProperty[Any], InstanceState]] = {}
 
     def candidate(prop: RelationshipProperty[Any], obj: Any) -> None:
@@ -372,9 +387,9 @@ def find_orphans(
 
     # Most objects touch no relationship a candidate comes from: they are
     # skipped by one set operation each (see relationship_keys).
-    for state in touching(updates, attrgetter("orphaning"), False):
+    for state in touching(old_relating, attrgetter("orphaning"), False):
         _removed_candidates(state, candidate)
-    for states, new in ((inserts, True), (updates, False)):
+    for states, new in ((new_relating, True), (old_relating, False)):
         for state in touching(states, attrgetter("many_to_one"), new):
             _cleared_candidates(state, candidate)
     if not candidates:

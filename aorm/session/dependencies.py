@@ -483,6 +483,14 @@ def _parent_keys(
     return keys
 
 
+def _relating(
+    inserts: Sequence[InstanceState], updates: Sequence[InstanceState]
+) -> tuple[list[InstanceState], list[InstanceState]]:
+    """*inserts* and *updates* narrowed to those touching any writable relationship key."""
+    writable = attrgetter("writable")
+    return list(touching(inserts, writable, True)), list(touching(updates, writable, False))
+
+
 async def prepare_flush(session: AsyncSession) -> FlushWork:
     """The work of flushing *session* now: rows, orphans, foreign keys, association rows.
 
@@ -493,12 +501,16 @@ async def prepare_flush(session: AsyncSession) -> FlushWork:
     updates: list[InstanceState] = []
     for obj in session._identity_map.held_strongly():
         state: InstanceState = obj.__dict__[STATE_KEY]
-        if not state.marked_deleted and state.modified:
+        # state.modified, written out (once per changed object).
+        if not state.marked_deleted and (state.changes or state.collection_changes):
             updates.append(state)
     deletes = list(session._deleted)
     expunged: list[tuple[InstanceState, Any]] = []
     held: list[Any] = []
-    orphans = find_orphans(session, inserts, updates, deletes)
+    # The steps below look at relationship values only: most objects have
+    # none in play, and one pass each finds those that do.
+    relating = _relating(inserts, updates)
+    orphans = find_orphans(session, inserts, updates, deletes, relating)
     if orphans:
         doomed, expunged = await collect_deletes(session, orphans)
         gone = {id(s) for s in deletes}
@@ -508,14 +520,15 @@ async def prepare_flush(session: AsyncSession) -> FlushWork:
         inserts = [s for s in inserts if id(s) not in dropped]
         updates = [s for s in updates if id(s) not in gone]
         held = [obj for _, obj in doomed]
+        relating = _relating(inserts, updates)
     work = FlushWork(session, inserts, updates, deletes, expunged, held)
-    for states, new in ((inserts, True), (updates, False)):
+    for states, new in zip(relating, (True, False), strict=True):
         for state in touching(states, attrgetter("synced"), new):
             work._owner_syncs(state)
     await work._orphan_children_of_deleted()
     work._settle_syncs()
     gone = {id(s) for s in deletes} | {id(s) for s, _ in expunged}
-    work.associations.collect(session, inserts, updates, gone)
+    work.associations.collect(session, *relating, gone)
     for mapper, states in by_mapper(deletes):
         work.associations.collect_deleted(mapper, states)
     work._collect_passive()

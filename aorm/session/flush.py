@@ -143,12 +143,10 @@ def _finalize(
             state.changes = None
             state.collection_changes = None
             state.expired_attributes = empty
-            if key in refs:
+            # The state is the map's weak reference to its object (see
+            # state._object_collected): no second reference per object.
+            if refs.setdefault(key, state) is not state:
                 identity_map.replace(key, obj)
-            else:
-                # The state is the map's weak reference to its object (see
-                # state._object_collected): no second reference per object.
-                refs[key] = state
         if actions.inserts:
             # Emptied first: its memory serves the transaction's record.
             if len(new_objects) == len(actions.inserts):
@@ -161,11 +159,13 @@ def _finalize(
         if not actions.updates:
             continue
         stale = statements_for(mapper).sql_onupdate_keys
+        # Held strongly until here (the loop needs the objects); clean again
+        # after it: held weakly.
+        held_keys = [s.key for s in actions.updates if s.key is not None]
         for state in actions.updates:
             obj = state()
             old_key = state.key
             assert old_key is not None
-            identity_map.release(old_key)  # clean again: held weakly
             state.changes = None
             state.collection_changes = None
             if stale:
@@ -176,6 +176,7 @@ def _finalize(
                 identity_map.discard(old_key, obj)
                 identity_map.replace(new_key, obj)
                 state.key = new_key
+        identity_map.release_all(held_keys)
         tx.updated.update(zip(actions.updates, repeat(None)))
     marked = session._deleted
     for actions in plan.deletes:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import methodcaller
 from typing import Any, Final
 
 __all__ = ["MISSING", "FlushJournal"]
@@ -26,9 +29,11 @@ class FlushJournal:
 
     def set_each(self, dicts: Sequence[dict[str, Any]], key: str, values: Sequence[Any]) -> None:
         """``d[key] = value`` for each pair, remembered as one entry (for many objects)."""
-        olds = [d.get(key, MISSING) for d in dicts]
-        for d, value in zip(dicts, values, strict=True):
-            d[key] = value
+        if len(dicts) != len(values):
+            raise ValueError(f"{len(values)} values for {len(dicts)} objects")
+        olds = list(map(methodcaller("get", key, MISSING), dicts))
+        # One C-level pass (this runs for every generated key of a batch).
+        deque(map(dict.__setitem__, dicts, repeat(key), values), maxlen=0)
         self._entries.append(lambda: _put_back(dicts, key, olds))
 
     def on_undo(self, undo: Callable[[], None]) -> None:

@@ -189,6 +189,12 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         """Hold the object under *key* weakly again."""
         self._strong.pop(key, None)
 
+    def release_all(self, keys: Iterable[IdentityKey]) -> None:
+        """:meth:`release` each of *keys* (one call for a whole flush)."""
+        pop = self._strong.pop
+        for key in keys:
+            pop(key, None)
+
     def objects(self) -> list[Any]:
         """Every object held now."""
         found = [ref() for ref in list(self._refs.values())]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 from itertools import chain
-from operator import is_not, methodcaller
+from operator import is_not, itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any, Final
 
 from aorm._collector import PausedCollector
@@ -73,36 +73,39 @@ async def _insert_chunk(
     journal: FlushJournal,
 ) -> list[tuple[str, ...]]:
     plan = statements_for(mapper)
-    objects = objects_of(states)
+    # Every step reads the objects' __dict__s only: taken once.
+    dicts = [obj.__dict__ for obj in objects_of(states)]
     with PausedCollector():
-        rows, needs_returning = _insert_params(plan, objects, journal)
+        rows, needs_returning = _insert_params(plan, dicts, journal)
+    returned: Sequence[tuple[Any, ...]]
     if plan.has_sql_default:
         # SQL expression defaults cannot ride in multi-row batches: one INSERT per row.
-        returned: list[tuple[Any, ...]] = []
+        one_by_one: list[tuple[Any, ...]] = []
         base = plan.insert(True)
         for row in rows:
             result = await conn.execute(base.values(row))
-            returned.extend(result.tuples().all())
+            one_by_one.extend(result.tuples().all())
+        returned = one_by_one
     elif needs_returning:
         result = await conn.execute(plan.insert(True), rows)
-        returned = list(result.tuples().all())
+        returned = result.tuples().all()
     else:
         await conn.execute(plan.insert(False), rows)
-        _check_keys(mapper, objects)
+        _check_keys(mapper, dicts)
         return [()] * len(states)
     if len(returned) != len(rows):  # pragma: no cover - a driver contract broken
         raise StaleDataError(
             f"INSERT into {plan.table.name!r} returned {len(returned)} rows for {len(rows)}"
         )
     with PausedCollector():
-        filled = _fill_returned(plan, objects, rows, returned, journal)
-        _check_keys(mapper, objects)
+        filled = _fill_returned(plan, dicts, rows, returned, journal)
+        _check_keys(mapper, dicts)
     return filled
 
 
 def _fill_returned(
     plan: MapperStatements,
-    objects: Sequence[Any],
+    dicts: Sequence[dict[str, Any]],
     rows: Sequence[Mapping[str, Any]],
     returned: Sequence[tuple[Any, ...]],
     journal: FlushJournal,
@@ -112,32 +115,30 @@ def _fill_returned(
     filled: list[tuple[str, ...]] = []
     if isinstance(rows, KeyedRows):
         # Every row sets the same keys: what the database filled in is the same for all.
-        targets = [obj.__dict__ for obj in objects]
         new_keys: list[str] = []
         for position, (key, ckey, _column) in enumerate(returned_keys):
             if ckey not in rows.keys:
                 new_keys.append(key)
-                journal.set_each(targets, key, [row[position] for row in returned])
-        return [tuple(new_keys)] * len(objects)
+                journal.set_each(dicts, key, list(map(itemgetter(position), returned)))
+        return [tuple(new_keys)] * len(dicts)
     if len(returned_keys) == 1:
         # The common shape (a generated primary key alone): no inner loop, and
         # one undo entry for the whole batch instead of one per object.
         ((key, ckey, _column),) = returned_keys
         only = (key,)
-        dicts: list[dict[str, Any]] = []
+        targets: list[dict[str, Any]] = []
         new_values: list[Any] = []
-        for obj, row, (value,) in zip(objects, rows, returned, strict=True):
+        for d, row, (value,) in zip(dicts, rows, returned, strict=True):
             if ckey in row:
                 filled.append(())
                 continue
-            dicts.append(obj.__dict__)
+            targets.append(d)
             new_values.append(value)
             filled.append(only)
-        if dicts:
-            journal.set_each(dicts, key, new_values)
+        if targets:
+            journal.set_each(targets, key, new_values)
         return filled
-    for obj, row, values in zip(objects, rows, returned, strict=True):
-        d = obj.__dict__
+    for d, row, values in zip(dicts, rows, returned, strict=True):
         keys: list[str] = []
         for (key, ckey, _column), value in zip(returned_keys, values, strict=True):
             if ckey not in row:
@@ -148,24 +149,26 @@ def _fill_returned(
 
 
 def _insert_params(
-    plan: MapperStatements, objects: Sequence[Any], journal: FlushJournal
+    plan: MapperStatements, dicts: Sequence[dict[str, Any]], journal: FlushJournal
 ) -> tuple[Sequence[Mapping[str, Any]], bool]:
-    """The INSERT parameters of each object (defaults applied), and whether any needs RETURNING."""
+    """The INSERT parameters of each object (defaults applied), and whether any needs RETURNING.
+
+    *dicts* are the objects' ``__dict__``s.
+    """
     if plan.keyed_rows_possible:
-        keyed = _keyed_rows(plan, objects)
+        keyed = _keyed_rows(plan, dicts)
         if keyed is not None:
             return keyed, bool(plan.special_columns)
-    return _row_dicts(plan, objects, journal)
+    return _row_dicts(plan, dicts, journal)
 
 
-def _keyed_rows(plan: MapperStatements, objects: Sequence[Any]) -> KeyedRows | None:
+def _keyed_rows(plan: MapperStatements, dicts: Sequence[dict[str, Any]]) -> KeyedRows | None:
     """The usual rows in C-level passes, as tuples: or None when any object is unusual.
 
     Usual: every plain column set, to plain values, and every other column
     one the database fills in (a generated key, a server default), unset.
     Nothing is written into the objects, so there is nothing to journal.
     """
-    dicts = [obj.__dict__ for obj in objects]
     try:
         values = list(map(plan.plain_getter, dicts))
     except KeyError:
@@ -179,7 +182,7 @@ def _keyed_rows(plan: MapperStatements, objects: Sequence[Any]) -> KeyedRows | N
 
 
 def _row_dicts(
-    plan: MapperStatements, objects: Sequence[Any], journal: FlushJournal
+    plan: MapperStatements, dicts: Sequence[dict[str, Any]], journal: FlushJournal
 ) -> tuple[list[dict[str, Any]], bool]:
     """The INSERT parameters of each object as a dict (defaults applied, journaled)."""
     version_key = plan.version_key
@@ -192,8 +195,7 @@ def _row_dicts(
     plain_getter = plan.plain_getter
     plain_column_keys = plan.plain_column_keys
     issuperset = plain_types.issuperset
-    for obj in objects:
-        d = obj.__dict__
+    for d in dicts:
         try:
             values = plain_getter(d)
         except KeyError:
@@ -240,15 +242,14 @@ def _sql_value_error(plan: MapperStatements, key: str) -> ArgumentError:
     )
 
 
-def _check_keys(mapper: Mapper[Any], objects: Sequence[Any]) -> None:
+def _check_keys(mapper: Mapper[Any], dicts: Sequence[dict[str, Any]]) -> None:
     """ArgumentError naming the class when an inserted row has no primary key value."""
     pk_keys = mapper.pk_keys
     if len(pk_keys) == 1:
         (key,) = pk_keys
-        if all(obj.__dict__.get(key) is not None for obj in objects):
+        if all(map(_is_not_none, map(methodcaller("get", key), dicts))):
             return
-    for obj in objects:
-        d = obj.__dict__
+    for d in dicts:
         if any(d.get(k) is None for k in pk_keys):
             raise ArgumentError(
                 f"a {mapper.class_.__name__} row was inserted without a value for its primary "

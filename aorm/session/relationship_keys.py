@@ -30,6 +30,8 @@ _MANYTOMANY = RelationshipDirection.MANYTOMANY
 class RelationshipKeys:
     """Keys of a mapper's writable (not ``viewonly``) relationships, by a flush's use of them."""
 
+    #: All of them (each set below is part of it).
+    writable: frozenset[str]
     #: Those whose values decide foreign keys (every direction but many-to-many).
     synced: frozenset[str]
     #: Those with a ``delete-orphan`` cascade.
@@ -54,6 +56,7 @@ def relationship_keys(mapper: Mapper[Any]) -> RelationshipKeys:
     if found is None:
         live = [p for p in mapper.relationships.values() if not p.viewonly]
         found = _cache[mapper] = RelationshipKeys(
+            writable=frozenset(p.key for p in live),
             synced=frozenset(p.key for p in live if p.direction is not _MANYTOMANY),
             orphaning=frozenset(p.key for p in live if p.cascade.delete_orphan),
             many_to_one=frozenset(p.key for p in live if p.direction is _MANYTOONE),
@@ -90,10 +93,21 @@ def touching(
     """Those of *states* that :func:`touches` the keys *pick* takes of their mapper, in order."""
     mapper: Mapper[Any] | None = None
     keys: frozenset[str] = frozenset()
+    # touches() written out: this runs once per flushed object, several times a flush.
     for state in states:
         if state.mapper is not mapper:
             # Consecutive states mostly share a mapper: one look-up per run of them.
             mapper = state.mapper
             keys = pick(relationship_keys(mapper))
-        if keys and touches(keys, state, new):
+        if not keys:
+            continue
+        if state.collection_changes:
             yield state
+        elif new:
+            obj = state()
+            if obj is not None and not keys.isdisjoint(obj.__dict__):
+                yield state
+        else:
+            changes = state.changes
+            if changes is not None and not keys.isdisjoint(changes):
+                yield state

@@ -10,7 +10,8 @@ import datetime
 import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
-from operator import itemgetter
+from functools import partial
+from operator import call, is_, itemgetter
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
@@ -38,6 +39,8 @@ __all__ = [
     "sane_rowcount",
     "statements_for",
 ]
+
+_is_none: Final = partial(is_, None)
 
 # How each column is filled by an INSERT that leaves it out.
 PLAIN, PYTHON_DEFAULT, GENERATED, SQL_DEFAULT = range(4)
@@ -221,10 +224,9 @@ def sane_rowcount(conn: Connection) -> bool:
 
 
 def objects_of(states: Sequence[InstanceState]) -> list[Any]:
-    objects = []
-    for state in states:
-        obj = state.object
-        if obj is None:  # pragma: no cover - the session holds these strongly
-            raise ArgumentError(f"{state!r}: its object was garbage collected during a flush")
-        objects.append(obj)
+    """The objects of *states* (each state is a weak reference to its object)."""
+    objects = list(map(call, states))
+    if any(map(_is_none, objects)):  # pragma: no cover - the session holds these strongly
+        dead = next(s for s, obj in zip(states, objects, strict=True) if obj is None)
+        raise ArgumentError(f"{dead!r}: its object was garbage collected during a flush")
     return objects

@@ -163,21 +163,22 @@ class InstanceState(weakref.ref[Any]):
         return self is not other
 
     def __new__(cls, obj: object, mapper: Mapper[Any]) -> InstanceState:
+        # Everything is set here, with no __init__ of our own: one Python call
+        # per new object instead of two (weakref's own __init__ ignores the
+        # arguments).
         state: InstanceState = _new_ref(cls, obj, _object_collected)
+        state.mapper = mapper
+        state.key = None
+        state._session_ref = None
+        state.changes = None
+        state.collection_changes = None
+        state.empty_relationships = ()
+        state.expired_attributes = _EMPTY
+        state.marked_deleted = False
+        state.flushed_deleted = False
+        state.was_deleted = False
+        state.generated_keys = ()
         return state
-
-    def __init__(self, obj: object, mapper: Mapper[Any]) -> None:
-        self.mapper = mapper
-        self.key = None
-        self._session_ref = None
-        self.changes = None
-        self.collection_changes = None
-        self.empty_relationships = ()
-        self.expired_attributes = _EMPTY
-        self.marked_deleted = False
-        self.flushed_deleted = False
-        self.was_deleted = False
-        self.generated_keys = ()
 
     @classmethod
     def loaded(

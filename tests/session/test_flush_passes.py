@@ -1,0 +1,122 @@
+"""The flush's per-object passes: new states made in a batch, relationship work narrowed.
+
+``add_all()`` makes the states of a run of new objects of one class itself;
+a flush looks for foreign keys, orphans and association rows only among
+the objects holding relationship values; updated objects are held strongly
+until the flush has marked them. Each is checked against the behaviour it
+must keep.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from aorm.exc import IntegrityError
+from aorm.session import AsyncSession, inspect
+from aorm.sql.select import select
+from tests.session.models import Address, Author, Book, User
+
+
+async def test_add_all_of_mixed_classes_makes_each_state_with_its_own_mapper(
+    session: AsyncSession,
+) -> None:
+    known = User(name="known")
+    session.add(known)
+    await session.flush()
+    objects: list[object] = []
+    for i in range(4):
+        objects += [User(name=f"u{i}"), Author(name=f"a{i}"), User(name=f"v{i}")]
+    objects.append(known)  # already in the session: left as it is
+    session.add_all(iter(objects))  # any iterable, consumed once
+    for obj in objects[:-1]:
+        state = inspect(obj)
+        assert state.pending
+        assert state.mapper.class_ is type(obj)
+    assert inspect(known).persistent
+    await session.commit()
+    assert all(inspect(obj).persistent for obj in objects)
+    names = sorted((await session.scalars(select(User.name))).all())
+    assert names == sorted(["known"] + [f"u{i}" for i in range(4)] + [f"v{i}" for i in range(4)])
+    assert len((await session.scalars(select(Author))).all()) == 4
+
+
+async def test_foreign_keys_among_many_unrelated_changes(session: AsyncSession) -> None:
+    # Only two of many changed objects touch a relationship: their foreign
+    # keys are still written, and the others' plain changes too.
+    authors = [Author(name=f"a{i}") for i in range(30)]
+    first, second = authors[0], authors[1]
+    book = Book(title="moved", author=first)
+    session.add_all([*authors, book])
+    await session.commit()
+    for author in authors:
+        author.name += "!"
+    book.author = second
+    newcomer = Book(title="new")
+    second.books.append(newcomer)
+    await session.commit()
+    rows = (await session.execute(select(Book.title, Book.author_id).order_by(Book.title))).all()
+    assert [tuple(r) for r in rows] == [("moved", second.id), ("new", second.id)]
+    assert all(a.name.endswith("!") for a in (await session.scalars(select(Author))).all())
+
+
+async def test_updated_objects_stay_alive_through_the_flush_marking(
+    session: AsyncSession,
+) -> None:
+    # The caller keeps no reference: the session holds the changed objects
+    # until the flush has marked them, then weakly.
+    session.add_all([User(name=f"u{i}") for i in range(20)])
+    await session.commit()
+    for user in (await session.scalars(select(User))).all():
+        user.age = 7
+    del user
+    gc.collect()
+    assert len(session.identity_map) == 20  # held for their changes
+    await session.commit()
+    gc.collect()
+    assert len(session.identity_map) == 0  # clean again: held weakly
+    ages = (await session.scalars(select(User.age))).all()
+    assert ages == [7] * 20
+
+
+async def test_a_changed_key_moves_the_identity_entry(session: AsyncSession) -> None:
+    session.add_all([User(name="a"), User(name="b")])
+    await session.commit()
+    a, b = (await session.scalars(select(User).order_by(User.name))).all()
+    old = a.id
+    a.id = b.id + 100
+    b.name = "b2"
+    await session.commit()
+    assert inspect(a).identity == (b.id + 100,)
+    assert await session.get(User, b.id + 100) is a
+    assert session.identity_map.get((User, (old,))) is None
+    del a, b
+    gc.collect()
+    assert len(session.identity_map) == 0
+
+
+async def test_inserted_keys_are_put_back_when_the_batch_fails(session: AsyncSession) -> None:
+    # A failed flush undoes the generated keys it wrote into the objects.
+    users = [User(name=f"u{i}", email=f"{i}@x") for i in range(5)]
+    session.add_all(users)
+    await session.commit()
+    again = [User(name=f"n{i}") for i in range(5)] + [User(name="dup", email="0@x")]
+    session.add_all(again)
+    with pytest.raises(IntegrityError):
+        await session.flush()
+    assert all("id" not in obj.__dict__ for obj in again)
+    assert all(inspect(obj).pending for obj in again)
+    await session.rollback()
+
+
+async def test_addresses_keep_their_owner_key(session: AsyncSession) -> None:
+    user = User(name="owner")
+    session.add(user)
+    await session.flush()
+    session.add_all([Address(user_id=user.id, street=f"s{i}") for i in range(3)])
+    await session.commit()
+    streets = (
+        await session.scalars(select(Address.street).where(Address.user_id == user.id))
+    ).all()
+    assert sorted(streets) == ["s0", "s1", "s2"]
