@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aorm.exc import ArgumentError
-from aorm.sql.insert_rows import KeyedRows
+from aorm.sql.keyed_rows import KeyedRows
 
 __all__ = ["add_counts", "is_many", "single"]
 

@@ -35,7 +35,7 @@ from aorm.exc import (
     ResourceClosedError,
 )
 from aorm.sql.compiled import Compiled
-from aorm.sql.insert_rows import KeyedRows
+from aorm.sql.keyed_rows import KeyedRows
 
 if TYPE_CHECKING:
     from aorm.engine.engine import Engine

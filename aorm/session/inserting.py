@@ -31,7 +31,7 @@ from aorm.session.row_statements import (
     objects_of,
     statements_for,
 )
-from aorm.sql.insert_rows import KeyedRows
+from aorm.sql.keyed_rows import KeyedRows
 
 if TYPE_CHECKING:
     from aorm.session.state import InstanceState

@@ -27,7 +27,9 @@ put every object back as it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from aorm._collector import PausedCollector
@@ -46,6 +48,7 @@ from aorm.session.row_statements import (
 )
 from aorm.sql.dml import Delete, Update, delete, insert
 from aorm.sql.expressions import and_, bindparam
+from aorm.sql.keyed_rows import KeyedRows
 from aorm.sql.schema import Column, Table
 
 if TYPE_CHECKING:
@@ -93,11 +96,35 @@ async def update_rows(
     plain_types = PLAIN_TYPES
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     updated: list[InstanceState] = []
+    # The usual row: no version counter, no onupdate= column, a one-column key
+    # left as it was. Its parameters come straight from __dict__, and the
+    # changed columns (in column order) are worked out once per set of changes.
+    simple_key = (
+        plan.pk[0][0] if len(plan.pk) == 1 and version_key is None and not onupdate else None
+    )
+    changed_columns: dict[tuple[str, ...], tuple[str, ...]] = {}
+    # Changed columns -> (reads a row's values, then its key, from __dict__; the rows).
+    keyed_groups: dict[
+        tuple[str, ...], tuple[Callable[[dict[str, Any]], tuple[Any, ...]], list[tuple[Any, ...]]]
+    ] = {}
     # No await in the loop: the collector pauses over the per-row parameters.
     with PausedCollector():
         for state, obj in zip(states, objects_of(states), strict=True):
             changes = state.changes
             if not changes:
+                continue
+            if simple_key is not None and simple_key not in changes:
+                these = tuple(changes)
+                ordered = changed_columns.get(these)
+                if ordered is None:
+                    ordered = changed_columns[these] = tuple(k for k in column_keys if k in these)
+                if not ordered:
+                    continue  # only relationship changes: nothing for this table
+                keyed = keyed_groups.get(ordered)
+                if keyed is None:
+                    keyed = keyed_groups[ordered] = (itemgetter(*ordered, simple_key), [])
+                keyed[1].append(keyed[0](obj.__dict__))
+                updated.append(state)
                 continue
             changed = [k for k in column_keys if k in changes]
             if not changed:
@@ -123,10 +150,7 @@ async def update_rows(
             for key in changed:
                 value = d[key]
                 if type(value) not in plain_types and is_sql(value):
-                    raise ArgumentError(
-                        f"{mapper.class_.__name__}.{key} holds a SQL expression; assign plain "
-                        "values (use session.execute(update(...)) for SQL expressions)"
-                    )
+                    raise _sql_value_error(mapper, key)
                 params[new_names[key]] = value
             # ``changed`` is in column order unless keys were appended to it.
             ordered = tuple(k for k in column_keys if k in changed) if added else tuple(changed)
@@ -136,9 +160,30 @@ async def update_rows(
             group.append(params)
             updated.append(state)
     versioned = version_key is not None
+    for keys, (_, values) in keyed_groups.items():
+        _check_plain(mapper, keys, values)
+        names = (*(new_names[k] for k in keys), f"old:{simple_key}")
+        await _update_group(conn, plan, keys, versioned, KeyedRows(names, values))
     for keys, rows in groups.items():
         await _update_group(conn, plan, keys, versioned, rows)
     return updated
+
+
+def _check_plain(mapper: Mapper[Any], keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """ArgumentError if a row sets one of *keys* (its first values) to a SQL expression."""
+    if PLAIN_TYPES.issuperset(map(type, chain.from_iterable(rows))):
+        return  # the usual case, in one C-level pass
+    for row in rows:
+        for key, value in zip(keys, row, strict=False):
+            if type(value) not in PLAIN_TYPES and is_sql(value):
+                raise _sql_value_error(mapper, key)
+
+
+def _sql_value_error(mapper: Mapper[Any], key: str) -> ArgumentError:
+    return ArgumentError(
+        f"{mapper.class_.__name__}.{key} holds a SQL expression; assign plain "
+        "values (use session.execute(update(...)) for SQL expressions)"
+    )
 
 
 async def _update_group(
@@ -146,7 +191,7 @@ async def _update_group(
     plan: MapperStatements,
     keys: tuple[str, ...],
     versioned: bool,
-    rows: list[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
 ) -> None:
     """UPDATE *rows* (all setting *keys*), checking that each matched its row where countable.
 
@@ -158,7 +203,11 @@ async def _update_group(
         stmt = plan.update_arrays(keys, versioned)
         if conn.dialect.compiler.can_use_arrays(stmt.columns):
             names = [name for name, _ in (*stmt.set_columns, *stmt.match_columns)]
-            arrays = {name: [row[name] for row in rows] for name in names}
+            if type(rows) is KeyedRows:
+                columns = dict(zip(rows.keys, zip(*rows.values, strict=True), strict=True))
+                arrays = {name: list(columns[name]) for name in names}
+            else:
+                arrays = {name: [row[name] for row in rows] for name in names}
             result = await conn.execute(stmt, arrays)
             _check_count(result.rowcount, len(rows), plan.table.name, "UPDATE", versioned)
             return
@@ -169,7 +218,7 @@ async def _update_group(
 async def _execute_checked(
     conn: Connection,
     stmt: Update | Delete,
-    rows: list[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     versioned: bool,
     table: str,
     verb: str,

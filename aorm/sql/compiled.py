@@ -10,11 +10,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from aorm.exc import ArgumentError
+from aorm.sql.keyed_rows import KeyedRows
 
 __all__ = [
     "BatchProcessor",
@@ -146,8 +148,13 @@ class Compiled:
                 named.append((position, slot.name, slot.processor))
         if not named:
             return [tuple(fixed) for _ in rows]
-        if len(set(map(type, rows))) == 1 and type(rows[0]) is dict:
-            columns = _bind_columns(fixed, named, rows)
+        if type(rows) is KeyedRows:
+            if rows.values:
+                columns = _bind_columns(fixed, named, _keyed_columns(rows))
+                if columns is not None:
+                    return columns
+        elif len(set(map(type, rows))) == 1 and type(rows[0]) is dict:
+            columns = _bind_columns(fixed, named, partial(_dict_column, rows))
             if columns is not None:
                 return columns
         out: list[tuple[Any, ...]] = []
@@ -167,23 +174,44 @@ class Compiled:
         return out
 
 
+def _dict_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
+    return list(map(itemgetter(name), rows))
+
+
+def _keyed_columns(rows: KeyedRows) -> Callable[[str], list[Any]]:
+    """The values of each key of *rows*, as a function of the key (KeyError if it has none).
+
+    The rows are turned into columns on the first call, inside the caller's
+    error handling.
+    """
+    transposed: dict[str, tuple[Any, ...]] = {}
+
+    def column(name: str) -> list[Any]:
+        if not transposed:
+            transposed.update(zip(rows.keys, zip(*rows.values, strict=True), strict=True))
+        return list(transposed[name])
+
+    return column
+
+
 def _bind_columns(
     fixed: list[Any],
     named: list[tuple[int, str, Processor | None]],
-    rows: Sequence[Mapping[str, Any]],
+    column_of: Callable[[str], list[Any]],
 ) -> list[tuple[Any, ...]] | None:
     """:meth:`Compiled.bind_many` column by column; None if any row is missing a key
     or any value is refused (the row-by-row loop then raises the first error).
 
-    Only for processors with batch forms (pure, and run again by that loop on
-    an error): others, a TypeDecorator's ``process_bind``, see rows in order.
+    *column_of* gives the rows' values of one parameter name. Only for
+    processors with batch forms (pure, and run again by that loop on an
+    error): others, a TypeDecorator's ``process_bind``, see rows in order.
     """
     if any(p is not None and p not in _batches for _, _, p in named):
         return None
     columns: list[Any] = [repeat(value) for value in fixed]
     try:
         for position, name, processor in named:
-            values = list(map(itemgetter(name), rows))
+            values = column_of(name)
             columns[position] = values if processor is None else process_all(processor, values)
     except Exception:
         return None

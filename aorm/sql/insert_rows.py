@@ -17,11 +17,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import chain
 from operator import itemgetter
-from typing import Any, overload
+from typing import Any
 
 from aorm.exc import ArgumentError, CompileError
 from aorm.sql.dml import Insert
 from aorm.sql.elements import BindParameter, ClauseElement
+from aorm.sql.keyed_rows import KeyedRows
 from aorm.sql.schema import Column
 
 __all__ = ["KeyedRows", "RowShape", "group_rows"]
@@ -152,40 +153,6 @@ class RowShape:
                     f"row value for {self.table_name}.{column.name} is a SQL expression; "
                     "put SQL expressions in .values()"
                 )
-
-
-class KeyedRows(Sequence[Mapping[str, Any]]):
-    """Rows that all set the same *keys*, each given as a tuple of values in that order.
-
-    What a flush of new objects sends: one tuple per object read straight
-    from its ``__dict__``, without a dict per row that the INSERT would only
-    take apart again. It still reads as a list of mappings (each made on
-    demand) wherever rows are taken one by one.
-    """
-
-    __slots__ = ("keys", "values")
-
-    def __init__(self, keys: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
-        self.keys = keys
-        self.values = values
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    @overload
-    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
-        keys = self.keys
-        if isinstance(index, slice):
-            return [dict(zip(keys, row, strict=True)) for row in self.values[index]]
-        return dict(zip(keys, self.values[index], strict=True))
-
-    def __repr__(self) -> str:
-        return f"<KeyedRows of {len(self.values)} rows setting {', '.join(self.keys)}>"
 
 
 def _keyed_values(shape: RowShape, rows: KeyedRows) -> list[Sequence[Any]] | None:

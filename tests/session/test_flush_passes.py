@@ -13,8 +13,9 @@ import gc
 
 import pytest
 
-from aorm.exc import IntegrityError
+from aorm.exc import ArgumentError, IntegrityError
 from aorm.session import AsyncSession, inspect
+from aorm.sql.functions import func
 from aorm.sql.select import select
 from tests.session.models import Address, Author, Book, User
 
@@ -120,3 +121,39 @@ async def test_addresses_keep_their_owner_key(session: AsyncSession) -> None:
         await session.scalars(select(Address.street).where(Address.user_id == user.id))
     ).all()
     assert sorted(streets) == ["s0", "s1", "s2"]
+
+
+async def test_changed_keys_and_plain_changes_in_one_flush(session: AsyncSession) -> None:
+    # Rows keeping their key go as tuples; a row changing its key goes the
+    # general way; both kinds set the same column in the same flush.
+    session.add_all([User(name=f"u{i}", age=i) for i in range(6)])
+    await session.commit()
+    users = (await session.scalars(select(User).order_by(User.id))).all()
+    top = max(u.id for u in users)
+    mover = users[2]
+    mover.id = top + 50
+    for user in users:
+        user.age = (user.age or 0) + 10
+    users[4].name = "renamed"
+    await session.commit()
+    rows = (await session.execute(select(User.id, User.name, User.age).order_by(User.age))).all()
+    assert [r[2] for r in rows] == [10, 11, 12, 13, 14, 15]
+    assert rows[2][0] == top + 50
+    assert rows[4][1] == "renamed"
+    assert await session.get(User, top + 50) is mover
+
+
+async def test_a_sql_expression_among_many_changed_rows_is_refused(
+    session: AsyncSession,
+) -> None:
+    session.add_all([User(name=f"u{i}") for i in range(4)])
+    await session.commit()
+    users = (await session.scalars(select(User).order_by(User.id))).all()
+    for user in users:
+        user.name += "!"
+    users[3].age = func.abs(-3)  # type: ignore[assignment]
+    with pytest.raises(ArgumentError, match=r"User\.age holds a SQL expression"):
+        await session.flush()
+    await session.rollback()
+    names = (await session.scalars(select(User.name).order_by(User.id))).all()
+    assert names == ["u0", "u1", "u2", "u3"]

@@ -221,7 +221,8 @@ async def test_a_delete_without_cascades_is_refused_while_an_operation_runs(
     ):
         await session.delete(user)
     assert not guard.busy
-    assert not inspect(user).deleted and user not in session.deleted
+    assert not inspect(user).deleted
+    assert user not in session.deleted
     await session.delete(user)
     await session.commit()
     assert await session.get(User, user.id) is None

@@ -47,6 +47,7 @@ from aorm.sql import (
 )
 from aorm.sql.compiled import process_all
 from aorm.sql.insert_rows import group_rows
+from aorm.sql.keyed_rows import KeyedRows
 from aorm.sql.types import TypeDecorator, TypeEngine
 from tests.sql.compile_helpers import pg_compile, sqlite_compile
 
@@ -302,6 +303,35 @@ def test_bind_many_gives_what_binding_each_row_gives(compile_: Any, rows: list[A
     _, literals = UPDATE._cache_key()
     expected = row_by_row(compiled, literals, rows)
     got = many(compiled, literals, rows)
+    assert got[0] == expected[0]
+    if expected[0] == "error":
+        assert type(got[1]) is type(expected[1])
+        assert str(got[1]) == str(expected[1])
+    else:
+        assert same(got[1], expected[1])
+
+
+KEYED_SETS: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = [
+    (("new_name", "when", "key"), [(f"n{i}", NOON, i) for i in range(5)]),
+    (("new_name", "when", "key"), [("a", None, 1), (None, NOON, 2)]),
+    (("new_name", "when", "key", "extra"), [("a", NOON, 1, 5)]),
+    (("new_name", "when", "key"), [("toolong", NOON, 1), ("a", NOON, 2)]),
+    (("new_name", "when", "key"), [("a", NOON, 1), ("b", NOON, "2")]),
+    (("new_name", "key"), [("a", 1), ("b", 2)]),  # "when" missing from every row
+    (("new_name", "when", "key"), [("a", NOON.replace(tzinfo=dt.UTC), 1)]),
+]
+
+
+@pytest.mark.parametrize(("keys", "values"), KEYED_SETS)
+@pytest.mark.parametrize("compile_", [sqlite_compile, pg_compile], ids=["sqlite", "postgresql"])
+def test_bind_many_of_keyed_rows_gives_what_their_dicts_give(
+    compile_: Any, keys: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    # KeyedRows are read column by column; the same rows as dicts are the reference.
+    compiled = compile_(UPDATE)
+    _, literals = UPDATE._cache_key()
+    expected = row_by_row(compiled, literals, [dict(zip(keys, row, strict=True)) for row in values])
+    got = many(compiled, literals, KeyedRows(keys, values))
     assert got[0] == expected[0]
     if expected[0] == "error":
         assert type(got[1]) is type(expected[1])
