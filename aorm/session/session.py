@@ -529,7 +529,11 @@ class AsyncSession:
         key = state.key
         if key is not None:
             obj = state()
-            if obj is not None and self._identity_map.hold_if_mapped(key, obj):
+            if (
+                obj is not None
+                and self._identity_map.hold_if_mapped(key, obj)
+                and self._transaction is None
+            ):
                 # A change belongs to a transaction: begin one if none is.
                 self._ensure_transaction()
 

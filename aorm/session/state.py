@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import weakref
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Final, final
 
 from aorm.exc import ArgumentError, ExpiredAttributeError
@@ -62,6 +63,10 @@ class ObjectState(enum.Enum):
 
 
 _EMPTY: Final[frozenset[str]] = frozenset()
+
+
+#: Types whose == is a plain, never-failing truth value: compared directly.
+_PLAIN_EQUALITY: Final = frozenset({str, int, float, bool, bytes, datetime, date, time})
 
 
 def _same_value(old: Any, new: Any) -> bool:
@@ -340,14 +345,24 @@ class InstanceState(weakref.ref[Any]):
         if old is NO_VALUE:
             if key in self.expired_attributes:
                 self.expired_attributes = self.expired_attributes - {key}
-        elif old is new or (not relationship and _same_value(old, new)):
+        elif old is new:
             return
+        elif not relationship:
+            kind = type(old)
+            if kind is type(new) and (
+                old == new if kind in _PLAIN_EQUALITY else _same_value(old, new)
+            ):
+                return
         was_clean = not changes and not self.collection_changes
         if changes is None:
             changes = self.changes = {}
         changes[key] = old
         if was_clean:
-            self._now_dirty()
+            # _now_dirty(), written out: the first change of each loaded object.
+            ref = self._session_ref
+            session = ref() if ref is not None else None
+            if session is not None:
+                session._state_dirty(self)
 
     def collection_changed(self, key: str, added: Sequence[Any], removed: Sequence[Any]) -> None:
         """Record objects added to / removed from collection *key*.
