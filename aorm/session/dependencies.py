@@ -429,7 +429,7 @@ class FlushWork:
         if not self._passive:
             return
         identity_map = session._identity_map
-        done = {id(s) for s in self.deletes}
+        done: set[int] | None = None  # made when first needed (rarely)
         queue = list(self._passive)
         while queue:
             prop, parent_states = queue.pop()
@@ -437,6 +437,8 @@ class FlushWork:
             children = [obj for obj in identity_map.objects() if isinstance(obj, target)]
             if not children:
                 continue  # the usual case: none of the children are in the session
+            if done is None:
+                done = {id(s) for s in self.deletes}
             parents = _parent_keys(prop, parent_states)
             hit: list[InstanceState] = []
             for obj in children:
@@ -527,8 +529,9 @@ async def prepare_flush(session: AsyncSession) -> FlushWork:
             work._owner_syncs(state)
     await work._orphan_children_of_deleted()
     work._settle_syncs()
-    gone = {id(s) for s in deletes} | {id(s) for s, _ in expunged}
-    work.associations.collect(session, *relating, gone)
+    if relating[0] or relating[1]:
+        gone = {id(s) for s in deletes} | {id(s) for s, _ in expunged}
+        work.associations.collect(session, *relating, gone)
     for mapper, states in by_mapper(deletes):
         work.associations.collect_deleted(mapper, states)
     work._collect_passive()

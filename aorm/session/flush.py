@@ -181,7 +181,7 @@ def _finalize(
     marked = session._deleted
     for actions in plan.deletes:
         # Out of the map before out of the session's deleted set, which holds the objects.
-        identity_map.discard_all((s.key, s()) for s in actions.deletes if s.key is not None)
+        identity_map.discard_states(actions.deletes)
         for state in actions.deletes:
             state.flushed_deleted = True
             marked.pop(state, None)

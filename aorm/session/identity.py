@@ -160,19 +160,6 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         if self._strong.get(key) is obj:
             del self._strong[key]
 
-    def discard_all(self, entries: Iterable[tuple[IdentityKey, Any]]) -> None:
-        """:meth:`discard` each ``(key, obj)`` of *entries* (one call for a whole flush)."""
-        refs = self._refs
-        strong = self._strong
-        for key, obj in entries:
-            if obj is None:
-                continue
-            ref = refs.get(key)
-            if ref is not None and ref() is obj:
-                del refs[key]
-            if strong.get(key) is obj:
-                del strong[key]
-
     def hold(self, key: IdentityKey, obj: Any) -> None:
         """Keep *obj* alive (it has pending changes)."""
         self._strong[key] = obj
@@ -188,6 +175,26 @@ class IdentityMap(Mapping[IdentityKey, Any]):
     def release(self, key: IdentityKey) -> None:
         """Hold the object under *key* weakly again."""
         self._strong.pop(key, None)
+
+    def discard_states(self, states: Iterable[InstanceState]) -> None:
+        """:meth:`discard` the object of each of *states* from under its key (a flush's deletes).
+
+        States without a key are skipped. The entry of an object made from a
+        row or inserted is its state itself: recognised without a call.
+        """
+        refs = self._refs
+        strong = self._strong
+        for state in states:
+            key = state.key
+            if key is None:
+                continue
+            ref = refs.get(key)
+            if ref is not None and (ref is state or ref() is state() is not None):
+                del refs[key]
+            if strong:
+                obj = state()
+                if obj is not None and strong.get(key) is obj:
+                    del strong[key]
 
     def release_all(self, keys: Iterable[IdentityKey]) -> None:
         """:meth:`release` each of *keys* (one call for a whole flush)."""

@@ -263,7 +263,11 @@ async def delete_rows(
     objects = objects_of(states)
     if len(plan.pk) == 1 and version_key is None:
         (key, _column) = plan.pk[0]
-        ident = [_old_value(s, o.__dict__, key) for s, o in zip(states, objects, strict=True)]
+        # The key as loaded: from the changes where it was changed (rarely), else __dict__.
+        ident = [
+            _old_value(s, o.__dict__, key) if s.changes else o.__dict__[key]
+            for s, o in zip(states, objects, strict=True)
+        ]
         result = await conn.execute(plan.delete_in(), {"old:pks": ident})
         _check_count(result.rowcount, len(ident), plan.table.name, "DELETE", False)
         return

@@ -484,9 +484,10 @@ async def _commit_root(session: AsyncSession, root: SessionTransaction) -> None:
         # transaction with its connection; the objects follow.
         await shielded(_abandon(session, root))
         raise
+    session_ref = session._ref
     for state in root.deleted:
-        if state._session_ref is session._ref:
-            state.attach(None)
+        if state._session_ref is session_ref:
+            state._session_ref = None  # detached (state.attach(None), once per deleted row)
             state.was_deleted = True
     root.deleted, root.inserted, root.updated = {}, {}, {}
     root.dropped_lists = {}

@@ -13,6 +13,7 @@ import gc
 
 import pytest
 
+from aorm.engine import Engine
 from aorm.exc import ArgumentError, IntegrityError
 from aorm.session import AsyncSession, inspect
 from aorm.sql.functions import func
@@ -157,3 +158,27 @@ async def test_a_sql_expression_among_many_changed_rows_is_refused(
     await session.rollback()
     names = (await session.scalars(select(User.name).order_by(User.id))).all()
     assert names == ["u0", "u1", "u2", "u3"]
+
+
+async def test_deleted_objects_leave_the_identity_map_however_they_joined(
+    engine: Engine,
+) -> None:
+    async with AsyncSession(engine) as first:
+        first.add_all([User(name=f"u{i}") for i in range(3)])
+        await first.commit()
+        detached = (await first.scalars(select(User).where(User.name == "u0"))).one()
+    async with AsyncSession(engine) as session:
+        session.add(detached)  # joined by add(): its map entry is not its state
+        loaded_users = (await session.scalars(select(User).where(User.name != "u0"))).all()
+        changed = loaded_users[0]
+        changed.age = 5  # held strongly for its change, then deleted
+        for user in (detached, *loaded_users):
+            await session.delete(user)
+        await session.flush()
+        assert len(session.identity_map) == 0
+        assert not session.identity_map._strong
+        assert all(inspect(u).deleted for u in (detached, *loaded_users))
+        await session.rollback()
+        # Rolled back: they are back, under their keys.
+        assert await session.get(User, detached.id) is detached
+        assert await session.get(User, changed.id) is changed
