@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 from aorm.exc import MappingError
+from aorm.orm.constructor import install_constructor
 from aorm.orm.declarative_scan import map_class
 from aorm.orm.instrumentation import STATE_KEY, AwaitableAttrs
 from aorm.orm.mapper import Mapper
@@ -108,6 +109,10 @@ class DeclarativeBase:
                 )
         skip = tuple(c for c in cls.__mro__ if _is_declarative_base(c) or c is DeclarativeBase)
         map_class(cls, cls.registry, skip)
+        if cls.__init__ is DeclarativeBase.__init__:
+            # No constructor of its own (nor from a mixin or its base): one
+            # written for its columns, with this one behind it.
+            install_constructor(cls, cls.__mapper__, DeclarativeBase.__init__)
 
     def __init__(self, **kwargs: Any) -> None:
         """Set mapped attributes (and settable properties) from keyword arguments.
