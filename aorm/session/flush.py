@@ -17,7 +17,6 @@ objects are exactly as they were before the flush.
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 from aorm._collector import PausedCollector
@@ -148,14 +147,13 @@ def _finalize(
             if refs.setdefault(key, state) is not state:
                 identity_map.replace(key, obj)
         if actions.inserts:
-            # Emptied first: its memory serves the transaction's record.
             if len(new_objects) == len(actions.inserts):
                 # Every pending object was just inserted (the usual flush).
                 new_objects.clear()
             else:
                 for state in actions.inserts:
                     new_objects.pop(state, None)
-            inserted.update(zip(actions.inserts, repeat(None)))
+            inserted.extend(actions.inserts)
         if not actions.updates:
             continue
         stale = statements_for(mapper).sql_onupdate_keys
@@ -177,7 +175,7 @@ def _finalize(
                 identity_map.replace(new_key, obj)
                 state.key = new_key
         identity_map.release_all(held_keys)
-        tx.updated.update(zip(actions.updates, repeat(None)))
+        tx.updated.extend(actions.updates)
     marked = session._deleted
     for actions in plan.deletes:
         # Out of the map before out of the session's deleted set, which holds the objects.
@@ -185,4 +183,4 @@ def _finalize(
         for state in actions.deletes:
             state.flushed_deleted = True
             marked.pop(state, None)
-        tx.deleted.update(zip(actions.deletes, repeat(None)))
+        tx.deleted.extend(actions.deletes)

@@ -149,10 +149,12 @@ class SessionTransaction:
         self._savepoint: Transaction | None = None
         #: The error of the flush that deactivated this level, if one did.
         self.failure: BaseException | None = None
-        # States this level's flushes wrote (insertion-ordered sets).
-        self.inserted: dict[InstanceState, None] = {}
-        self.updated: dict[InstanceState, None] = {}
-        self.deleted: dict[InstanceState, None] = {}
+        # States this level's flushes wrote, in order. Lists, not sets: a
+        # state flushed twice is listed twice, and a rollback (the only
+        # reader that cares) makes them sets; most levels just commit.
+        self.inserted: list[InstanceState] = []
+        self.updated: list[InstanceState] = []
+        self.deleted: list[InstanceState] = []
         # Lists of appended objects a flush took off its new objects' dynamic
         # relationships (they read as queries once the row exists): a rollback
         # that makes those objects transient again gives the lists back.
@@ -249,15 +251,15 @@ class SessionTransaction:
 
     def record_inserted(self, state: InstanceState) -> None:
         """*state*'s INSERT was flushed in this level."""
-        self.inserted[state] = None
+        self.inserted.append(state)
 
     def record_updated(self, state: InstanceState) -> None:
         """*state*'s UPDATE was flushed in this level."""
-        self.updated[state] = None
+        self.updated.append(state)
 
     def record_deleted(self, state: InstanceState) -> None:
         """*state*'s DELETE was flushed in this level."""
-        self.deleted[state] = None
+        self.deleted.append(state)
 
     def record_dropped_list(self, state: InstanceState, key: str, items: list[Any]) -> None:
         """The flush inserting *state* took *items* off its dynamic relationship *key*."""
@@ -267,9 +269,9 @@ class SessionTransaction:
         """Hand this (released) savepoint's records to its parent."""
         parent = self.parent
         assert parent is not None
-        parent.inserted.update(self.inserted)
-        parent.updated.update(self.updated)
-        parent.deleted.update(self.deleted)
+        parent.inserted.extend(self.inserted)
+        parent.updated.extend(self.updated)
+        parent.deleted.extend(self.deleted)
         parent.dropped_lists.update(self.dropped_lists)
 
     def set_savepoint(self, savepoint: Transaction | None) -> None:
@@ -297,13 +299,13 @@ class SessionTransaction:
         deleted: dict[InstanceState, None] = {}
         dropped: dict[InstanceState, dict[str, list[Any]]] = {}
         for level in levels:
-            inserted.update(level.inserted)
-            updated.update(level.updated)
-            deleted.update(level.deleted)
+            inserted.update(dict.fromkeys(level.inserted))
+            updated.update(dict.fromkeys(level.updated))
+            deleted.update(dict.fromkeys(level.deleted))
             dropped.update(level.dropped_lists)
-            level.inserted = {}
-            level.updated = {}
-            level.deleted = {}
+            level.inserted = []
+            level.updated = []
+            level.deleted = []
             level.dropped_lists = {}
         mine = session._ref
         identity_map = session._identity_map
@@ -489,7 +491,7 @@ async def _commit_root(session: AsyncSession, root: SessionTransaction) -> None:
         if state._session_ref is session_ref:
             state._session_ref = None  # detached (state.attach(None), once per deleted row)
             state.was_deleted = True
-    root.deleted, root.inserted, root.updated = {}, {}, {}
+    root.deleted, root.inserted, root.updated = [], [], []
     root.dropped_lists = {}
     if session.expire_on_commit:
         for state in session._identity_map.states():
