@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -276,7 +276,7 @@ def row_by_row(compiled: Any, literals: Any, rows: list[Any]) -> tuple[str, Any]
         return "error", exc
 
 
-def many(compiled: Any, literals: Any, rows: list[Any]) -> tuple[str, Any]:
+def many(compiled: Any, literals: Any, rows: Sequence[Any]) -> tuple[str, Any]:
     try:
         return "ok", compiled.bind_many(literals, rows)
     except AormError as exc:
