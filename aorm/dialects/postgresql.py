@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 from urllib.parse import quote, urlencode
 
 from aorm._collector import PausedCollector
@@ -58,6 +59,11 @@ def parse_status_rowcount(status: str) -> int:
     return int(last) if last.isdigit() else -1
 
 
+#: ``record[:]``: a record's values as a new tuple, copied in one C call. About
+#: half the cost of ``tuple(record)``, which goes through the iterator protocol.
+_ALL_VALUES: Final = itemgetter(slice(None))
+
+
 def _tuples(records: list[Any], *, consume: bool = False) -> list[tuple[Any, ...]]:
     """asyncpg's records as plain tuples, the collector paused over the many new ones.
 
@@ -66,7 +72,7 @@ def _tuples(records: list[Any], *, consume: bool = False) -> list[tuple[Any, ...
     the new tuples only, not also the records that are garbage by then.
     """
     with PausedCollector():
-        rows = list(map(tuple, records))
+        rows: list[tuple[Any, ...]] = list(map(_ALL_VALUES, records))
         if consume:
             records.clear()
         return rows

@@ -19,8 +19,9 @@ which load with select-IN and then run the targets' own eager defaults.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from aorm.exc import ArgumentError
@@ -254,7 +255,7 @@ class QueryLoad:
         levels = []
         for entity in self._entities:
             position = index[entity.offset]
-            objects = _distinct(row[position] for row in rows)
+            objects = _distinct(list(map(itemgetter(position), rows)))
             if objects:
                 source = SourceQuery(self.original, ctx.params)
                 plan = entity.plan
@@ -263,9 +264,17 @@ class QueryLoad:
         return rows
 
 
-def _distinct(values: Any) -> list[Any]:
-    # A repeated object keeps its first place (a dict keeps its keys' first insertion).
-    return list({id(value): value for value in values if value is not None}.values())
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    """*values* without None and repeats (compared by identity), each in its first place."""
+    if not isinstance(values, list):
+        values = list(values)
+    # Made in C: a dict keeps its keys' first insertion, and a repeat stores the same object.
+    by_id = dict(zip(map(id, values), values, strict=True))
+    none = id(None)
+    if len(by_id) == len(values) and none not in by_id:
+        return values
+    by_id.pop(none, None)
+    return list(by_id.values())
 
 
 def _unique_rows(

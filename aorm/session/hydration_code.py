@@ -8,6 +8,10 @@ the loop is generated for each mapper's keys: :func:`batch_loader_factory`
 compiles it once, and each query binds it to its identity map and session
 with one call.
 
+A select-IN load also groups the objects by their key columns; its loop
+(:func:`grouping_loader_factory`) does that as it makes them, one pass over
+the rows instead of two, as long as every row makes a new object.
+
 The generated source holds only the mapper's attribute keys (as string
 literals, through ``repr()``) and column positions (ints); everything else
 comes in as arguments of the factory.
@@ -20,15 +24,31 @@ from typing import Any
 
 from aorm.exc import MappingError
 
-__all__ = ["BatchLoader", "BatchLoaderFactory", "batch_loader_factory"]
+__all__ = [
+    "BatchLoader",
+    "BatchLoaderFactory",
+    "GroupingLoader",
+    "GroupingLoaderFactory",
+    "batch_loader_factory",
+    "grouping_loader_factory",
+]
 
 #: Turns many entities' column values into their objects, in order.
 BatchLoader = Callable[[Iterable[Sequence[Any]]], list[Any]]
+
+#: :data:`BatchLoader` that also groups the objects by the values of some
+#: columns of their rows: ``(objects, groups)``, where *groups* maps each key
+#: value (the bare value for one column, a tuple for several) to its objects,
+#: or is None when some row's object was already in the identity map (the
+#: caller groups those rows itself: an object may then come more than once).
+GroupingLoader = Callable[[Iterable[Sequence[Any]]], tuple[list[Any], dict[Any, list[Any]] | None]]
 
 #: Binds the generated loop to one query's identity map and session: called as
 #: ``factory(cls, refs, mapper, make_state, session_ref, existing, loading,
 #: state_key)``.
 BatchLoaderFactory = Callable[..., BatchLoader]
+#: The same for a :data:`GroupingLoader`.
+GroupingLoaderFactory = Callable[..., GroupingLoader]
 
 _TEMPLATE = """\
 def factory(cls, refs, mapper, make_state, session_ref,
@@ -39,6 +59,7 @@ def factory(cls, refs, mapper, make_state, session_ref,
     def load_all(rows):
         out = []
         append = out.append
+{setup}
         for values in rows:
 {key}
             ref = refs_get(key)
@@ -47,6 +68,7 @@ def factory(cls, refs, mapper, make_state, session_ref,
                 if obj is not None:
                     existing(obj, loading, values)
                     append(obj)
+{on_existing}
                     continue
             obj = new(cls)
             d = obj.__dict__
@@ -55,12 +77,15 @@ def factory(cls, refs, mapper, make_state, session_ref,
             d[state_key] = state = make_state(obj, mapper, key, session_ref)
             refs[key] = state
             append(obj)
-        return out
+{group}
+        return {result}
 
     return load_all
 """
 
-_INDENT = " " * 12
+
+def _indented(lines: Sequence[str], depth: int) -> str:
+    return "\n".join(" " * depth + line for line in lines)
 
 
 def _key_source(pk_positions: Sequence[int]) -> str:
@@ -81,7 +106,48 @@ def _key_source(pk_positions: Sequence[int]) -> str:
             "    continue",
             "key = (cls, ident)",
         ]
-    return "\n".join(_INDENT + line for line in lines)
+    return _indented(lines, 12)
+
+
+def _group_source(group_positions: Sequence[int]) -> str:
+    if len(group_positions) == 1:
+        group_key = f"values[{group_positions[0]:d}]"
+    else:
+        group_key = "(" + ", ".join(f"values[{p:d}]" for p in group_positions) + ")"
+    lines = [
+        # Only while every object is new: after that the caller groups the rows.
+        "if fresh:",
+        f"    group_key = {group_key}",
+        "    group = groups_get(group_key)",
+        "    if group is None:",
+        "        groups[group_key] = [obj]",
+        "    else:",
+        "        group.append(obj)",
+    ]
+    return _indented(lines, 12)
+
+
+def _compile(
+    keys: Sequence[str], pk_positions: Sequence[int], group_positions: Sequence[int] | None
+) -> Any:
+    if not pk_positions:
+        raise MappingError("a mapped entity needs a primary key to be loaded")
+    fill = _indented(
+        [f"d[{str(key)!r}] = values[{position:d}]" for position, key in enumerate(keys)], 12
+    )
+    if group_positions is None:
+        parts = {"setup": "", "on_existing": "", "group": "", "result": "out"}
+    else:
+        parts = {
+            "setup": _indented(["groups = {}", "groups_get = groups.get", "fresh = True"], 8),
+            "on_existing": _indented(["fresh = False"], 20),
+            "group": _group_source(group_positions),
+            "result": "out, (groups if fresh else None)",
+        }
+    source = _TEMPLATE.format(key=_key_source(pk_positions), fill=fill, **parts)
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<aorm hydration loop>", "exec"), namespace)
+    return namespace["factory"]
 
 
 def batch_loader_factory(keys: Sequence[str], pk_positions: Sequence[int]) -> BatchLoaderFactory:
@@ -90,13 +156,19 @@ def batch_loader_factory(keys: Sequence[str], pk_positions: Sequence[int]) -> Ba
     *pk_positions* are the primary key columns' positions in a row. Rows may
     hold more columns after the entity's (they are ignored).
     """
-    if not pk_positions:
-        raise MappingError("a mapped entity needs a primary key to be loaded")
-    fill = "\n".join(
-        f"{_INDENT}d[{str(key)!r}] = values[{position:d}]" for position, key in enumerate(keys)
-    )
-    source = _TEMPLATE.format(key=_key_source(pk_positions), fill=fill)
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<aorm hydration loop>", "exec"), namespace)
-    factory: BatchLoaderFactory = namespace["factory"]
+    factory: BatchLoaderFactory = _compile(keys, pk_positions, None)
+    return factory
+
+
+def grouping_loader_factory(
+    keys: Sequence[str], pk_positions: Sequence[int], group_positions: Sequence[int]
+) -> GroupingLoaderFactory:
+    """:func:`batch_loader_factory`'s loop that also groups the objects it makes.
+
+    The objects are grouped by their rows' values at *group_positions* (what
+    a select-IN load does next), in the same pass over the rows.
+    """
+    if not group_positions:
+        raise MappingError("grouping the loaded objects needs at least one key column")
+    factory: GroupingLoaderFactory = _compile(keys, pk_positions, group_positions)
     return factory

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 from aorm._collector import PausedCollector
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapper import Mapper, is_mapped_class
-from aorm.session.hydration_code import BatchLoader, BatchLoaderFactory, batch_loader_factory
+from aorm.session.hydration_code import (
+    BatchLoader,
+    BatchLoaderFactory,
+    GroupingLoader,
+    GroupingLoaderFactory,
+    batch_loader_factory,
+    grouping_loader_factory,
+)
 from aorm.session.state import InstanceState
 from aorm.sql.expressions import and_, bindparam
 from aorm.sql.select import Select, select
@@ -35,6 +42,7 @@ __all__ = [
     "BatchLoader",
     "EntityLoader",
     "EntitySlot",
+    "GroupingLoader",
     "Hydrator",
     "MapperLoading",
     "entity_layout",
@@ -55,12 +63,22 @@ class MapperLoading:
         self.pk_positions: tuple[int, ...] = tuple(self.position[k] for k in mapper.pk_keys)
         self._by_key: dict[Hashable, Select] = {}
         self._batch_factory: BatchLoaderFactory | None = None
+        self._grouping_factories: dict[tuple[int, ...], GroupingLoaderFactory] = {}
 
     def batch_factory(self) -> BatchLoaderFactory:
         """The mapper's generated hydration loop (see :mod:`aorm.session.hydration_code`)."""
         factory = self._batch_factory
         if factory is None:
             factory = self._batch_factory = batch_loader_factory(self.keys, self.pk_positions)
+        return factory
+
+    def grouping_factory(self, group_positions: tuple[int, ...]) -> GroupingLoaderFactory:
+        """The hydration loop that also groups by the row values at *group_positions*."""
+        factory = self._grouping_factories.get(group_positions)
+        if factory is None:
+            factory = self._grouping_factories[group_positions] = grouping_loader_factory(
+                self.keys, self.pk_positions, group_positions
+            )
         return factory
 
     def select_by_key(self, keys: tuple[str, ...] | None = None) -> Select:
@@ -152,6 +170,7 @@ class Hydrator:
 
     __slots__ = (
         "_batch_loaders",
+        "_grouping_loaders",
         "_identity_map",
         "_loaders",
         "_populate_existing",
@@ -170,6 +189,8 @@ class Hydrator:
         self._populate_existing = populate_existing
         self._loaders: dict[int, EntityLoader] = {}
         self._batch_loaders: dict[int, BatchLoader] = {}
+        # Made on first use: most hydrators (a get(), a plain query) never group.
+        self._grouping_loaders: dict[tuple[int, tuple[int, ...]], GroupingLoader] | None = None
 
     def rows(
         self, layout: Sequence[EntitySlot], raw_rows: Sequence[tuple[Any, ...]]
@@ -225,6 +246,23 @@ class Hydrator:
         with PausedCollector():
             return self.batch_loader(loading)(rows)
 
+    def entities_by_key(
+        self,
+        loading: MapperLoading,
+        rows: Iterable[Sequence[Any]],
+        key_positions: tuple[int, ...],
+    ) -> tuple[list[Any], dict[Any, list[Any]] | None]:
+        """:meth:`entities`, and the objects grouped by the rows' values at *key_positions*.
+
+        The groups map a bare value (one position) or a tuple of values to
+        the objects of the rows holding them, in row order. They are None
+        when some row's object was already in the session (it may then come
+        more than once, and the caller groups the rows itself); rows with a
+        NULL primary key give None in the objects and are in no group.
+        """
+        with PausedCollector():
+            return self.grouping_loader(loading, key_positions)(rows)
+
     def loader(self, loading: MapperLoading) -> EntityLoader:
         """The function that makes (or finds) one of *loading*'s objects from its column values.
 
@@ -277,6 +315,19 @@ class Hydrator:
         self._loaders[id(loading)] = load
         return load
 
+    def _bind(self, factory: Callable[..., Any], loading: MapperLoading) -> Any:
+        """A generated loop of *loading*'s mapper bound to this session's identity map."""
+        return factory(
+            loading.class_,
+            self._identity_map._refs,
+            loading.mapper,
+            InstanceState.loaded,
+            self._session_ref,
+            self._existing,
+            loading,
+            STATE_KEY,
+        )
+
     def batch_loader(self, loading: MapperLoading) -> BatchLoader:
         """The function that makes (or finds) *loading*'s objects from rows of column values.
 
@@ -288,17 +339,21 @@ class Hydrator:
         """
         found = self._batch_loaders.get(id(loading))
         if found is None:
-            identity_map = self._identity_map
-            found = self._batch_loaders[id(loading)] = loading.batch_factory()(
-                loading.class_,
-                identity_map._refs,
-                loading.mapper,
-                InstanceState.loaded,
-                self._session_ref,
-                self._existing,
-                loading,
-                STATE_KEY,
-            )
+            found = self._batch_loaders[id(loading)] = self._bind(loading.batch_factory(), loading)
+        return found
+
+    def grouping_loader(
+        self, loading: MapperLoading, key_positions: tuple[int, ...]
+    ) -> GroupingLoader:
+        """:meth:`batch_loader` that also groups the new objects (see :meth:`entities_by_key`)."""
+        loaders = self._grouping_loaders
+        if loaders is None:
+            loaders = self._grouping_loaders = {}
+        cache_key = (id(loading), key_positions)
+        found = loaders.get(cache_key)
+        if found is None:
+            factory = loading.grouping_factory(key_positions)
+            found = loaders[cache_key] = self._bind(factory, loading)
         return found
 
     def _existing(self, obj: Any, loading: MapperLoading, values: Sequence[Any]) -> None:

@@ -2,17 +2,25 @@
 
 The loader collects the parents' key values (their primary key for a
 one-to-many or many-to-many, their foreign key for a many-to-one), and asks
-for the related rows whose key columns hold those values, with the key
-columns selected too so each row is given to the right parents (for a
-many-to-many the key columns are the ``secondary`` table's, joined in).
+for the related rows whose key columns hold those values. Each row is given
+to the right parents by its key values: read among the target's own columns
+for a one-to-many or many-to-one, selected after them for a many-to-many
+(the ``secondary`` table's key columns, joined in): :func:`row_keys`.
 
-``in_()`` sends a whole list as one array parameter on both backends (on
-PostgreSQL, over a key column with no index, as a semi-join against
-``unnest()`` of it: :func:`~aorm.session.relationship_sql.keys_in`), so
-a chunk is bounded for memory and statement size, not by the drivers'
-bind-parameter limits: :data:`DEFAULT_CHUNK_SIZE` keys per query (or the
-option's ``chunk_size``). A composite key is matched by one ``IN`` per
-column and the rows filtered to the exact key tuples here.
+The key lists are bound parameters of one statement per relationship, made
+once (:func:`_keys_statement`). ``in_()`` sends a whole list as one array
+parameter on both backends (on PostgreSQL, over a key column with no index,
+as a semi-join against ``unnest()`` of it:
+:class:`~aorm.session.relationship_sql.KeysInArray`), so a chunk is bounded
+for memory and statement size, not by the drivers' bind-parameter limits:
+:data:`DEFAULT_CHUNK_SIZE` keys per query (or the option's ``chunk_size``).
+A composite key is matched by one ``IN`` per column and the rows filtered
+to the exact key tuples here.
+
+When every row makes a new object (the usual case), the objects are
+grouped by key as they are made, in the hydration loop itself; otherwise
+(an object already in the session, a repeated row, joined loads below) the
+rows are grouped afterwards, each object once per key.
 
 A many-to-one whose target is already in the identity map is answered from
 it with no query. Awaited loads (``lazy="select"``) use this loader for the
@@ -21,33 +29,99 @@ objects being loaded.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Final
 
+from aorm._collector import PausedCollector
 from aorm.orm.attributes import RelationshipAttribute
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.relationships import RelationshipProperty
-from aorm.session.joined_loading import JoinedRows, attach_joined
+from aorm.session.joined_loading import JoinedBranch, JoinedRows, attach_joined
 from aorm.session.loader_options import PlanNode
 from aorm.session.loading import loading_for
 from aorm.session.loading_context import LoadContext, store_related
-from aorm.session.relationship_sql import extra_criteria, is_many_to_many, key_columns, keys_in
+from aorm.session.relationship_sql import (
+    KeysInArray,
+    extra_criteria,
+    is_indexed,
+    is_many_to_many,
+    key_columns,
+)
+from aorm.sql.elements import ColumnElement, InList
+from aorm.sql.expressions import bindparam
+from aorm.sql.schema import Column
 from aorm.sql.select import Select, select
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "fetch_related", "parent_groups", "selectin_load", "store_groups"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "fetch_related",
+    "parent_groups",
+    "related_statement",
+    "row_keys",
+    "selectin_load",
+    "store_groups",
+]
 
 #: Parent keys per select-IN query.
 DEFAULT_CHUNK_SIZE: Final = 5000
 
 KeyTuple = tuple[Any, ...]
 
+_dict_of = attrgetter("__dict__")
+
+
+class _RowKeys:
+    """Where a related row of a relationship holds its key values (see :func:`row_keys`)."""
+
+    __slots__ = ("extra", "positions")
+
+    def __init__(self, extra: tuple[Column, ...], positions: tuple[int, ...]) -> None:
+        #: Key columns selected after the entity's columns (the ``secondary``
+        #: table's of a many-to-many; none when the target's own columns hold the key).
+        self.extra = extra
+        #: The positions of the key values in a row, in ``key_columns()`` order.
+        self.positions = positions
+
+
+_row_keys: weakref.WeakKeyDictionary[RelationshipProperty[Any], _RowKeys] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def row_keys(prop: RelationshipProperty[Any]) -> _RowKeys:
+    """Which key columns :func:`related_statement` adds, and where a row holds the keys.
+
+    A key column of the target's own table is read at its place among the
+    entity's columns instead of being selected a second time.
+    """
+    found = _row_keys.get(prop)
+    if found is None:
+        loading = loading_for(prop.mapper)
+        own = () if is_many_to_many(prop) else tuple(prop.mapper.table.c)
+        extra: list[Column] = []
+        positions: list[int] = []
+        for column in key_columns(prop):
+            # By identity: a column's == builds an expression.
+            at = next((i for i, c in enumerate(own) if c is column), None)
+            if at is None:
+                at = loading.width + len(extra)
+                extra.append(column)
+            positions.append(at)
+        found = _row_keys[prop] = _RowKeys(tuple(extra), tuple(positions))
+    return found
+
 
 def related_statement(prop: RelationshipProperty[Any]) -> Select:
-    """``SELECT target, key columns FROM target [JOIN secondary]`` with the extra criteria."""
+    """``SELECT target[, key columns] FROM target [JOIN secondary]`` with the extra criteria.
+
+    The key columns are added only where the target's columns do not hold
+    them (:func:`row_keys`).
+    """
     target = prop.mapper
-    stmt = select(target.class_, *key_columns(prop))
+    stmt = select(target.class_, *row_keys(prop).extra)
     if is_many_to_many(prop):
         assert prop.secondary is not None
         assert prop.secondaryjoin is not None
@@ -61,31 +135,46 @@ def related_statement(prop: RelationshipProperty[Any]) -> Select:
 async def fetch_related(
     ctx: LoadContext, node: PlanNode, stmt: Select, params: Any = None
 ) -> dict[KeyTuple, list[Any]]:
-    """Run *stmt* (target entity, then key columns) and group its objects by key.
+    """Run *stmt* (from :func:`related_statement`) and group its objects by key.
 
     Joined loads below *node* are added to the statement; the relationship's
     ``order_by`` is applied by the caller.
     """
     prop = node.prop
-    loading = loading_for(prop.mapper)
-    width = loading.width
-    key_count = len(prop.local_remote_pairs)
     stmt, branches = attach_joined(
         stmt, prop.mapper, node.children, node.wildcard, _unchanged, path=(prop,)
     )
     result = await ctx.connection.execute(stmt, params)
-    raw_rows = result.tuples().all()
-    # The loader reads the entity's leading columns and ignores the key columns after them.
-    identity_map = ctx.session._identity_map
-    held_before = len(identity_map)
-    objects = ctx.hydrator.entities(loading, raw_rows)
-    # Every row made a new object (the map grew by one per row): no object
-    # comes twice and none is None.
-    all_new = len(identity_map) - held_before == len(objects)
+    # One pause over making and grouping the objects; the rows are let go
+    # before it ends, so the collection it ends with does not walk them.
+    with PausedCollector():
+        raw_rows = result.tuples().all()
+        result.close()
+        groups = _objects_by_key(ctx, node, branches, raw_rows)
+        del raw_rows
+    return groups
+
+
+def _objects_by_key(
+    ctx: LoadContext,
+    node: PlanNode,
+    branches: list[JoinedBranch],
+    raw_rows: Sequence[Sequence[Any]],
+) -> dict[KeyTuple, list[Any]]:
+    """The objects of *raw_rows* by key: grouped as they are made, or after (the general way)."""
+    prop = node.prop
+    loading = loading_for(prop.mapper)
+    positions = row_keys(prop).positions
+    single = len(positions) == 1
+    if not branches:
+        objects, fresh = ctx.hydrator.entities_by_key(loading, raw_rows, positions)
+        if fresh is not None:
+            # Every row made a new object: no object comes twice, none is None.
+            return {(key,): group for key, group in fresh.items()} if single else fresh
+    else:
+        objects = ctx.hydrator.entities(loading, raw_rows)
+    key_of = itemgetter(*positions)
     joined = JoinedRows(branches, ctx.hydrator) if branches else None
-    if joined is None and all_new:
-        return _group(objects, raw_rows, width, key_count)
-    stop = width + key_count
     groups: dict[KeyTuple, list[Any]] = {}
     # An object is listed once per key. Only an object met before (a row
     # repeated by a join, or by duplicate association rows) can already be
@@ -97,7 +186,7 @@ async def fetch_related(
             continue
         if joined is not None:
             joined.add_row(obj, raw)
-        key = raw[width:stop]
+        key: KeyTuple = (key_of(raw),) if single else key_of(raw)
         group = groups.get(key)
         if group is None:
             group = groups[key] = []
@@ -121,32 +210,6 @@ async def fetch_related(
     return groups
 
 
-def _group(
-    objects: list[Any], raw_rows: Sequence[tuple[Any, ...]], width: int, key_count: int
-) -> dict[KeyTuple, list[Any]]:
-    """*objects* (distinct, none None) by the key columns after each row's entity columns."""
-    groups: dict[Any, list[Any]] = {}
-    get = groups.get
-    if key_count == 1:
-        # Grouped by the bare value; the keys become 1-tuples once, per group.
-        for obj, key in zip(objects, map(itemgetter(width), raw_rows), strict=True):
-            group = get(key)
-            if group is None:
-                groups[key] = [obj]
-            else:
-                group.append(obj)
-        return {(key,): group for key, group in groups.items()}
-    stop = width + key_count
-    for obj, raw in zip(objects, raw_rows, strict=True):
-        key = raw[width:stop]
-        group = get(key)
-        if group is None:
-            groups[key] = [obj]
-        else:
-            group.append(obj)
-    return groups
-
-
 def _unchanged(column: Any) -> None:
     return None
 
@@ -155,9 +218,13 @@ def parent_groups(
     parents: Sequence[Any], prop: RelationshipProperty[Any], *, refresh: bool
 ) -> dict[KeyTuple, list[Any]]:
     """The parents by their key values; parents with a NULL key get their empty value now."""
-    groups: dict[KeyTuple, list[Any]] = {}
     local_keys = prop.local_keys
     single = local_keys[0] if len(local_keys) == 1 else None
+    if single is not None:
+        distinct = _distinct_key_groups(parents, single)
+        if distinct is not None:
+            return distinct
+    groups: dict[KeyTuple, list[Any]] = {}
     for parent in parents:
         d = parent.__dict__
         if single is not None:
@@ -177,6 +244,23 @@ def parent_groups(
         else:
             group.append(parent)
     return groups
+
+
+def _distinct_key_groups(parents: Sequence[Any], key: str) -> dict[KeyTuple, list[Any]] | None:
+    """:func:`parent_groups` when every parent has its own, loaded, non-NULL value of *key*.
+
+    The usual case (parents by primary key), done column-wise in C; None
+    for any other, which the general loop handles.
+    """
+    try:
+        values = list(map(itemgetter(key), map(_dict_of, parents)))
+    except KeyError:
+        return None
+    if None in values:
+        return None
+    # zip() of one sequence gives the 1-tuples: the keys, and each parent's list.
+    groups = dict(zip(zip(values), map(list, zip(parents)), strict=True))
+    return groups if len(groups) == len(values) else None
 
 
 def store_groups(
@@ -230,18 +314,18 @@ def _store_collections(
         and prop.direction is RelationshipDirection.ONETOMANY
         else None
     )
-    attributes: dict[type[Any], RelationshipAttribute[Any] | None] = {}
+    # The attribute of the parents' class (they are nearly always of one class).
+    cls: type[Any] | None = None
+    attr: RelationshipAttribute[Any] | None = None
     empty: list[Any] = []
     related_get = related.get
     for key in keys:
         items = related_get(key, empty)
         for parent in parents_by_key[key]:
             d = parent.__dict__
-            cls = type(parent)
-            if cls in attributes:
-                attr = attributes[cls]
-            else:
-                attr = attributes[cls] = _collection_attribute(cls, name)
+            if type(parent) is not cls:
+                cls = type(parent)
+                attr = _collection_attribute(cls, name)
             state = d.get(STATE_KEY)
             if attr is None or name in d or (state is not None and state.collection_changes):
                 store_related(parent, prop, items)
@@ -277,16 +361,49 @@ def _from_identity_map(
                 store_related(parent, prop, found, refresh=refresh)
 
 
-def _key_filter(prop: RelationshipProperty[Any], keys: Sequence[KeyTuple]) -> list[Any]:
-    columns = key_columns(prop)
-    if len(columns) == 1:
-        return [keys_in(columns[0], [key[0] for key in keys])]
+def _key_param(position: int) -> str:
+    return f"aorm_keys_{position}"
+
+
+def _keys_in(column: Column, name: str) -> ColumnElement:
+    """``column IN :name``, the list given at execution (as :func:`~.relationship_sql.keys_in`)."""
+    expression = column.in_(bindparam(name))
+    if isinstance(expression, InList) and not is_indexed(column):
+        return KeysInArray(expression.left, expression.values, negate=False)
+    return expression
+
+
+_keys_statements: weakref.WeakKeyDictionary[RelationshipProperty[Any], Select] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _keys_statement(prop: RelationshipProperty[Any]) -> Select:
+    """:func:`related_statement`, ordered, with one ``IN`` per key column (made once).
+
+    The key lists are bound parameters (:func:`_key_params`): the statement
+    is the same for every chunk and every load, and the lists are not
+    scanned for SQL expressions as literal ``in_()`` lists are.
+    """
+    found = _keys_statements.get(prop)
+    if found is None:
+        stmt = related_statement(prop)
+        if prop.order_by:
+            stmt = stmt.order_by(*prop.order_by)
+        columns = key_columns(prop)
+        found = _keys_statements[prop] = stmt.where(
+            *[_keys_in(column, _key_param(i)) for i, column in enumerate(columns)]
+        )
+    return found
+
+
+def _key_params(keys: Sequence[KeyTuple]) -> dict[str, list[Any]]:
+    """The parameters of :func:`_keys_statement` for parents' key tuples *keys*."""
+    if len(keys[0]) == 1:
+        return {_key_param(0): [key[0] for key in keys]}
     # One IN per column matches a superset of the key tuples; the rows are
     # grouped by their exact key afterwards, so the extra ones are ignored.
-    return [
-        keys_in(column, list(dict.fromkeys(key[i] for key in keys)))
-        for i, column in enumerate(columns)
-    ]
+    return {_key_param(i): list(dict.fromkeys(key[i] for key in keys)) for i in range(len(keys[0]))}
 
 
 async def selectin_load(
@@ -301,10 +418,8 @@ async def selectin_load(
         return
     keys = list(parents_by_key)
     chunk = node.chunk_size or DEFAULT_CHUNK_SIZE
-    base = related_statement(prop)
-    if prop.order_by:
-        base = base.order_by(*prop.order_by)
+    stmt = _keys_statement(prop)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        related = await fetch_related(ctx, node, base.where(*_key_filter(prop, part)))
+        related = await fetch_related(ctx, node, stmt, _key_params(part))
         store_groups(prop, parents_by_key, part, related, refresh=refresh)
