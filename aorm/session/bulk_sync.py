@@ -192,9 +192,9 @@ async def _fetch(
         mapper = mappers[mapper_id]
         set_keys = [mapper.column_to_key[c] for c in set_columns]
         for state in states:
-            if state.key is None or state.key[1] not in touched:
+            if state.key is None or state.key[1:] not in touched:
                 continue
-            values = touched[state.key[1]]
+            values = touched[state.key[1:]]
             _apply(session, state, statement, list(zip(set_keys, values, strict=True)))
     return Result(
         keys[:user_width],

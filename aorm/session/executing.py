@@ -185,7 +185,7 @@ async def get(
     mapper = _mapper(entity)
     pk = primary_key_of(mapper, ident)
     if not populate_existing and not with_for_update:
-        found = session._identity_map.get((mapper.class_, pk))
+        found = session._identity_map.lookup((mapper.class_, *pk))
         if found is not None:
             state: InstanceState = found.__dict__[STATE_KEY]
             if state.marked_deleted:
@@ -228,12 +228,12 @@ async def refresh(session: AsyncSession, state: InstanceState, names: list[str] 
         loading = loading_for(mapper)
         stmt = loading.select_by_key(tuple(columns))
         conn = await session._connection()
-        result = await conn.execute(stmt, loading.key_params(state.key[1]))
+        result = await conn.execute(stmt, loading.key_params(state.key[1:]))
         row = result.first()
         if row is None:
             raise NoResultFound(
                 f"refresh(): the {mapper.class_.__name__} row with primary key "
-                f"{state.key[1]!r} no longer exists"
+                f"{state.key[1:]!r} no longer exists"
             )
         populate_state(state, columns, row._tuple())
     if names is None:
@@ -287,7 +287,7 @@ async def merge(session: AsyncSession, obj: Any, *, load: bool) -> Any:
     pk_values = [d.get(k) for k in mapper.pk_keys]
     if None not in pk_values:
         pk = tuple(pk_values)
-        target = session._identity_map.get((mapper.class_, pk))
+        target = session._identity_map.lookup((mapper.class_, *pk))
         if target is None and load:
             target = await get(
                 session, mapper.class_, pk, populate_existing=False, with_for_update=False

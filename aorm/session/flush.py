@@ -134,9 +134,12 @@ def _finalize(
         mapper = actions.mapper
         cls = mapper.class_
         pk_getter = mapper.pk_getter
+        # The map key (cls, *primary key): read straight from __dict__ for a one-column key.
+        single = mapper.pk_keys[0] if len(mapper.pk_keys) == 1 else None
         for state in actions.inserts:
             obj = state()
-            key = (cls, pk_getter(obj.__dict__))
+            d = obj.__dict__
+            key = (cls, d[single]) if single is not None else (cls, *pk_getter(d))
             state.key = key
             state.generated_keys = filled.get(state, no_keys)
             state.changes = None
@@ -169,8 +172,8 @@ def _finalize(
             if stale:
                 state.expire(stale)
             ident = pk_getter(obj.__dict__)
-            if ident != old_key[1]:
-                new_key = (cls, ident)
+            if ident != old_key[1:]:
+                new_key = (cls, *ident)
                 identity_map.discard(old_key, obj)
                 identity_map.replace(new_key, obj)
                 state.key = new_key

@@ -95,7 +95,7 @@ def _key_source(pk_positions: Sequence[int]) -> str:
             "if first is None:",
             "    append(None)",
             "    continue",
-            "key = (cls, (first,))",
+            "key = (cls, first)",
         ]
     else:
         items = ", ".join(f"values[{p:d}]" for p in pk_positions)
@@ -104,7 +104,7 @@ def _key_source(pk_positions: Sequence[int]) -> str:
             "if None in ident:",
             "    append(None)",
             "    continue",
-            "key = (cls, ident)",
+            "key = (cls, *ident)",
         ]
     return _indented(lines, 12)
 

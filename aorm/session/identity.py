@@ -18,15 +18,46 @@ from aorm.orm.instrumentation import STATE_KEY
 if TYPE_CHECKING:
     from aorm.session.state import InstanceState
 
-__all__ = ["IdentityKey", "IdentityMap", "IdentityRef", "MapRef", "identity_key"]
+__all__ = [
+    "IdentityKey",
+    "IdentityMap",
+    "IdentityRef",
+    "MapKey",
+    "MapRef",
+    "identity_key",
+    "map_key",
+    "public_key",
+]
 
-#: ``(mapped class, primary key values)``.
+#: ``(mapped class, primary key values)``: the keys users see.
 IdentityKey: TypeAlias = tuple[type[Any], tuple[Any, ...]]
+
+#: ``(mapped class, *primary key values)``: the keys the map and the states
+#: hold. One tuple per object, not an :data:`IdentityKey`'s two (for a
+#: one-column key, ``(cls, value)``).
+MapKey: TypeAlias = tuple[Any, ...]
 
 
 def identity_key(cls: type[Any], ident: tuple[Any, ...]) -> IdentityKey:
     """The identity-map key of the *cls* row whose primary key is *ident*."""
     return (cls, ident)
+
+
+def map_key(cls: type[Any], ident: tuple[Any, ...]) -> MapKey:
+    """The :data:`MapKey` of the *cls* row whose primary key is *ident*."""
+    return (cls, *ident)
+
+
+def public_key(key: MapKey) -> IdentityKey:
+    """The :data:`IdentityKey` of map key *key*."""
+    return (key[0], key[1:])
+
+
+def _from_public(key: object) -> MapKey | None:
+    """The map key of an :data:`IdentityKey` a user gave, or None if it is not one."""
+    if type(key) is tuple and len(key) == 2 and isinstance(key[1], tuple):
+        return (key[0], *key[1])
+    return None
 
 
 class IdentityRef(weakref.ref[Any]):
@@ -40,7 +71,7 @@ class IdentityRef(weakref.ref[Any]):
 
     __slots__ = ("key",)
 
-    key: IdentityKey
+    key: MapKey
 
 
 #: What the map holds per key: a weak reference to the object that knows its
@@ -67,40 +98,48 @@ def _remover(map_ref: weakref.ref[IdentityMap]) -> Callable[[MapRef], None]:
 class IdentityMap(Mapping[IdentityKey, Any]):
     """Identity key → object, for the objects of one session (see the module docstring).
 
-    A read-only mapping for users; the session adds and removes entries.
+    A read-only mapping for users, by :data:`IdentityKey`; the session adds
+    and removes entries, and everything but the mapping methods takes
+    :data:`MapKey` keys.
     """
 
     __slots__ = ("__weakref__", "_refs", "_remove", "_strong")
 
     def __init__(self) -> None:
         # key -> weak reference to the object (the object's state shares it).
-        self._refs: dict[IdentityKey, MapRef] = {}
+        self._refs: dict[MapKey, MapRef] = {}
         self._remove = _remover(weakref.ref(self))
         # Objects with pending changes, by key: kept alive until flushed.
-        self._strong: dict[IdentityKey, Any] = {}
+        self._strong: dict[MapKey, Any] = {}
 
     # -- Mapping -----------------------------------------------------------
 
     def __getitem__(self, key: IdentityKey) -> Any:
-        obj = self.get(key)
+        mkey = _from_public(key)
+        obj = None if mkey is None else self.lookup(mkey)
         if obj is None:
             raise KeyError(key)
         return obj
 
     def get(self, key: IdentityKey, default: Any = None) -> Any:
-        """The object under *key*, or *default*."""
-        ref = self._refs.get(key)
-        if ref is None:
-            return default
-        obj = ref()
+        """The object under identity key *key*, or *default*."""
+        mkey = _from_public(key)
+        obj = None if mkey is None else self.lookup(mkey)
         return default if obj is None else obj
 
     def __contains__(self, key: object) -> bool:
-        ref = self._refs.get(key)  # type: ignore[call-overload]
-        return ref is not None and ref() is not None
+        mkey = _from_public(key)
+        return mkey is not None and self.lookup(mkey) is not None
 
     def __iter__(self) -> Iterator[IdentityKey]:
-        return iter([key for key, ref in list(self._refs.items()) if ref() is not None])
+        return iter(
+            [(key[0], key[1:]) for key, ref in list(self._refs.items()) if ref() is not None]
+        )
+
+    def lookup(self, key: MapKey) -> Any:
+        """The object under map key *key*, or None."""
+        ref = self._refs.get(key)
+        return None if ref is None else ref()
 
     def __len__(self) -> int:
         return len(self._refs)
@@ -110,61 +149,61 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     # -- what the session does ---------------------------------------------
 
-    def reference(self, key: IdentityKey, obj: Any) -> IdentityRef:
+    def reference(self, key: MapKey, obj: Any) -> IdentityRef:
         """A weak reference to *obj* that removes its entry when *obj* dies (not stored yet)."""
         ref = IdentityRef(obj, self._remove)
         ref.key = key
         return ref
 
-    def forget(self, key: IdentityKey, ref: MapRef) -> None:
+    def forget(self, key: MapKey, ref: MapRef) -> None:
         """Drop the entry under *key* if *ref* is still the one stored there."""
         refs = self._refs
         if refs.get(key) is ref:
             del refs[key]
 
-    def get_state(self, key: IdentityKey) -> InstanceState | None:
+    def get_state(self, key: MapKey) -> InstanceState | None:
         """The state of the object under *key*, or None."""
-        obj = self.get(key)
+        obj = self.lookup(key)
         if obj is None:
             return None
         state: InstanceState = obj.__dict__[STATE_KEY]
         return state
 
-    def add(self, key: IdentityKey, obj: Any) -> None:
+    def add(self, key: MapKey, obj: Any) -> None:
         """Put *obj* under *key*; InvalidStateError if another object is already there."""
-        current = self.get(key)
+        current = self.lookup(key)
         if current is obj:
             return
         if current is not None:
             raise InvalidStateError(
-                f"another {key[0].__name__} object with primary key {key[1]!r} is already in "
+                f"another {key[0].__name__} object with primary key {key[1:]!r} is already in "
                 "this session; use session.merge(obj) to copy its state onto that one"
             )
         self._refs[key] = self.reference(key, obj)
 
-    def replace(self, key: IdentityKey, obj: Any) -> None:
+    def replace(self, key: MapKey, obj: Any) -> None:
         """Put *obj* under *key*, taking the place of any other object there."""
-        current = self.get(key)
+        current = self.lookup(key)
         if current is obj:
             return
         if current is not None:
             self._strong.pop(key, None)
         self._refs[key] = self.reference(key, obj)
 
-    def discard(self, key: IdentityKey, obj: Any) -> None:
+    def discard(self, key: MapKey, obj: Any) -> None:
         """Remove *obj* from under *key* (nothing if another object is there)."""
         if obj is None:
             return
-        if self.get(key) is obj:
+        if self.lookup(key) is obj:
             del self._refs[key]
         if self._strong.get(key) is obj:
             del self._strong[key]
 
-    def hold(self, key: IdentityKey, obj: Any) -> None:
+    def hold(self, key: MapKey, obj: Any) -> None:
         """Keep *obj* alive (it has pending changes)."""
         self._strong[key] = obj
 
-    def hold_if_mapped(self, key: IdentityKey, obj: Any) -> bool:
+    def hold_if_mapped(self, key: MapKey, obj: Any) -> bool:
         """:meth:`hold` *obj* if it is the object under *key*; whether it is."""
         ref = self._refs.get(key)
         if ref is None or ref() is not obj:
@@ -172,7 +211,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         self._strong[key] = obj
         return True
 
-    def release(self, key: IdentityKey) -> None:
+    def release(self, key: MapKey) -> None:
         """Hold the object under *key* weakly again."""
         self._strong.pop(key, None)
 
@@ -196,7 +235,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
                 if obj is not None and strong.get(key) is obj:
                     del strong[key]
 
-    def release_all(self, keys: Iterable[IdentityKey]) -> None:
+    def release_all(self, keys: Iterable[MapKey]) -> None:
         """:meth:`release` each of *keys* (one call for a whole flush)."""
         pop = self._strong.pop
         for key in keys:

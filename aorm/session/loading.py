@@ -290,12 +290,12 @@ class Hydrator:
                 first = values[single]
                 if first is None:
                     return None
-                key = (cls, (first,))
+                key: tuple[Any, ...] = (cls, first)
             else:
                 ident = tuple([values[p] for p in positions])
                 if None in ident:
                     return None
-                key = (cls, ident)
+                key = (cls, *ident)
             ref = refs_get(key)
             if ref is not None:
                 obj = ref()

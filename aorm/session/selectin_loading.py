@@ -355,7 +355,7 @@ def _from_identity_map(
     identity_map = ctx.session._identity_map
     cls = target.class_
     for key in list(parents_by_key):
-        found = identity_map.get((cls, tuple(key[i] for i in order)))
+        found = identity_map.lookup((cls, *[key[i] for i in order]))
         if found is not None:
             for parent in parents_by_key.pop(key):
                 store_related(parent, prop, found, refresh=refresh)

@@ -36,7 +36,7 @@ from aorm.orm.mapper import Mapper, mapper_of
 from aorm.session.strategies import strategy_for
 
 if TYPE_CHECKING:
-    from aorm.session.identity import IdentityKey
+    from aorm.session.identity import IdentityKey, MapKey
     from aorm.session.session import AsyncSession
 
 __all__ = ["InstanceState", "ObjectState", "inspect", "instance_state_of"]
@@ -150,8 +150,9 @@ class InstanceState(weakref.ref[Any]):
     flushed_deleted: bool
     #: Keys the INSERT filled in from the database (cleared if it is rolled back).
     generated_keys: tuple[str, ...]
-    #: The identity key ``(class, primary key tuple)``, None before the row exists.
-    key: IdentityKey | None
+    #: The identity-map key ``(class, *primary key values)``, None before the row
+    #: exists (:attr:`identity_key` is the ``(class, primary key tuple)`` form).
+    key: MapKey | None
     mapper: Mapper[Any]
     #: ``session.delete()`` was called; the DELETE is sent at the next flush.
     marked_deleted: bool
@@ -190,7 +191,7 @@ class InstanceState(weakref.ref[Any]):
         cls,
         obj: object,
         mapper: Mapper[Any],
-        key: IdentityKey,
+        key: MapKey,
         session_ref: weakref.ref[Any],
     ) -> InstanceState:
         """The state of *obj*, just made from a row (persistent in that session).
@@ -233,12 +234,13 @@ class InstanceState(weakref.ref[Any]):
     @property
     def identity(self) -> tuple[Any, ...] | None:
         """The primary key values, or None before the object's row exists."""
-        return None if self.key is None else self.key[1]
+        return None if self.key is None else self.key[1:]
 
     @property
     def identity_key(self) -> IdentityKey | None:
         """``(class, primary key tuple)``, the key of the identity map, or None."""
-        return self.key
+        key = self.key
+        return None if key is None else (key[0], key[1:])
 
     @property
     def state(self) -> ObjectState:
@@ -295,7 +297,7 @@ class InstanceState(weakref.ref[Any]):
         return self.key is not None
 
     def __repr__(self) -> str:
-        identity = "" if self.key is None else f" {self.key[1]!r}"
+        identity = "" if self.key is None else f" {self.key[1:]!r}"
         return f"<InstanceState {self.mapper.class_.__name__}{identity} {self.state.value}>"
 
     # -- StateEvents: what the mapping layer calls ---------------------------

@@ -273,8 +273,7 @@ def many_to_one_without_io(
     session = state.session
     if session is None or set(values) != set(target.pk_keys):
         return False, None
-    key = (target.class_, tuple(values[k] for k in target.pk_keys))
-    found = session.identity_map.get(key)
+    found = session._identity_map.lookup((target.class_, *[values[k] for k in target.pk_keys]))
     if found is None:
         return False, None
     return True, found

@@ -148,3 +148,32 @@ async def test_clean_objects_are_held_weakly(engine: Engine) -> None:
             tracemalloc.stop()
         # What stays allocated after each dropped batch does not grow with the batches.
         assert peaks[-1] - peaks[1] < 1_000_000
+
+
+async def test_the_map_reads_by_class_and_key_tuple_for_one_and_many_key_columns(
+    session: AsyncSession,
+) -> None:
+    # Inside, a map key is one tuple (class, *key values); users see (class, key tuple).
+    user = User(name="ada")
+    setting = Setting(scope="app", name="theme", value="dark")
+    session.add_all([user, setting])
+    await session.flush()
+    user_key = identity_key(User, (user.id,))
+    setting_key = identity_key(Setting, ("app", "theme"))
+    assert inspect(user).identity_key == user_key
+    assert inspect(setting).identity_key == setting_key
+    assert inspect(setting).identity == ("app", "theme")
+    assert session.identity_map[user_key] is user
+    assert session.identity_map.get(setting_key) is setting
+    assert user_key in session.identity_map
+    assert setting_key in session.identity_map
+    assert sorted(session.identity_map, key=repr) == sorted([user_key, setting_key], key=repr)
+    assert dict(session.identity_map.items()) == {user_key: user, setting_key: setting}
+    # Anything else is simply not a key of the map.
+    for wrong in [(User, user.id), (User,), "user", (User, (user.id + 1,)), (Setting, ("app",))]:
+        assert wrong not in session.identity_map
+        assert session.identity_map.get(wrong) is None  # type: ignore[arg-type]
+        with pytest.raises(KeyError):
+            session.identity_map[wrong]  # type: ignore[index]
+    assert await session.get(Setting, ("app", "theme")) is setting
+    assert repr(inspect(setting)).startswith("<InstanceState Setting ('app', 'theme')")

@@ -15,6 +15,7 @@ import pytest
 from aorm.engine import Engine, create_engine
 from aorm.orm import DeclarativeBase, Mapped, mapped_column
 from aorm.session import AsyncSession, identity_key, inspect
+from aorm.session.identity import map_key
 from aorm.sql.select import select
 from aorm.sql.types import String
 
@@ -56,7 +57,7 @@ async def test_loaded_states_compare_and_hash_by_identity(engine: Engine) -> Non
         assert len({a, b}) == 2  # hashable although the objects are not
         assert a.object is first
         # The identity map holds the state itself as the object's reference.
-        assert session.identity_map._refs[identity_key(Point, (first.id,))] is a
+        assert session.identity_map._refs[map_key(Point, (first.id,))] is a
         first.label = "changed"  # a change is tracked on a loaded object
         assert a.modified
         assert session.dirty == [first]
@@ -95,7 +96,7 @@ async def test_an_inserted_objects_state_is_its_map_reference(engine: Engine) ->
         await session.flush()
         state = inspect(point)
         key = identity_key(Point, (point.id,))
-        assert session.identity_map._refs[key] is state
+        assert session.identity_map._refs[map_key(Point, (point.id,))] is state
         assert session.identity_map[key] is point
         await session.commit()
         assert await session.get(Point, point.id) is point
