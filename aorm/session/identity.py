@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias, final
+from typing import TYPE_CHECKING, Any, TypeAlias, cast, final
 
 from aorm.exc import InvalidStateError
 from aorm.orm.instrumentation import STATE_KEY
@@ -255,6 +255,22 @@ class IdentityMap(Mapping[IdentityKey, Any]):
             if obj is not None:
                 # Most entries are the states themselves (see MapRef).
                 append(obj.__dict__[STATE_KEY] if isinstance(ref, IdentityRef) else ref)
+        return found
+
+    def entry_states(self) -> list[InstanceState]:
+        """The state of every entry, its object alive or not (for dropping them all).
+
+        Most entries are the states themselves (see :data:`MapRef`): those are
+        picked in one C-level pass, the others looked up.
+        """
+        refs = list(self._refs.values())
+        found = cast(list["InstanceState"], [ref for ref in refs if type(ref) is not IdentityRef])
+        if len(found) != len(refs):
+            for ref in refs:
+                if type(ref) is IdentityRef:
+                    obj = ref()
+                    if obj is not None:
+                        found.append(obj.__dict__[STATE_KEY])
         return found
 
     def has_held(self) -> bool:

@@ -364,7 +364,7 @@ class AsyncSession:
         # state.attach(None), inlined: this runs for every object of the session.
         for state in self._new:
             state._session_ref = None
-        for state in self._identity_map.states():
+        for state in self._identity_map.entry_states():
             state._session_ref = None
             state.marked_deleted = False
         for state in self._deleted:

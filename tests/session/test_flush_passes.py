@@ -182,3 +182,27 @@ async def test_deleted_objects_leave_the_identity_map_however_they_joined(
         # Rolled back: they are back, under their keys.
         assert await session.get(User, detached.id) is detached
         assert await session.get(User, changed.id) is changed
+
+
+async def test_close_detaches_loaded_added_and_deleted_objects(engine: Engine) -> None:
+    async with AsyncSession(engine) as first:
+        first.add_all([User(name=f"u{i}") for i in range(4)])
+        await first.commit()
+        detached = (await first.scalars(select(User).where(User.name == "u0"))).one()
+    session = AsyncSession(engine)
+    session.add(detached)  # an entry that is not its state
+    loaded_users = (await session.scalars(select(User).where(User.name != "u0"))).all()
+    await session.delete(loaded_users[0])
+    new = User(name="new")
+    session.add(new)
+    await session.close()
+    assert all(inspect(u).detached for u in (detached, *loaded_users))
+    assert not inspect(loaded_users[0]).deleted
+    assert inspect(new).transient
+    assert len(session.identity_map) == 0
+    # Usable again, and the objects can join another session.
+    async with AsyncSession(engine) as other:
+        other.add(loaded_users[0])
+        await other.delete(loaded_users[0])
+        await other.commit()
+        assert len((await other.scalars(select(User))).all()) == 3
