@@ -198,6 +198,9 @@ class InstanceState(weakref.ref[Any]):
 
         The state is the identity map's weak reference to *obj*; like every
         state, it drops its own entry when *obj* dies (:func:`_object_collected`).
+        It sets every field as ``__new__`` does, written out rather than
+        shared: this runs once per loaded row, and a shared helper would be a
+        second call each time. A field added to one goes in both.
         """
         state: InstanceState = _new_ref(cls, obj, _object_collected)
         state.mapper = mapper

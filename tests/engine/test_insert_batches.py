@@ -23,24 +23,19 @@ items = Table(
 )
 
 
-def small_batches(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def prepared(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Create the table, make batches small; the INSERTs sent from now on are listed."""
+    async with engine.begin() as conn:
+        await conn.execute(CreateTable(items))
     compiler = engine.dialect.compiler
     # SQLite sends multi-row VALUES, PostgreSQL one array per column.
     monkeypatch.setattr(compiler, "VALUES_BATCH_ROWS", BATCH_ROWS)
     monkeypatch.setattr(compiler, "ARRAY_BATCH_ROWS", BATCH_ROWS)
-
-
-def count_inserts(engine: Engine) -> list[str]:
     sent: list[str] = []
     engine.add_listener(
         "before_execute", lambda sql, params: sent.append(sql) if "INSERT" in sql else None
     )
     return sent
-
-
-async def create_table(engine: Engine) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(CreateTable(items))
 
 
 def rows(count: int) -> list[dict[str, object]]:
@@ -50,9 +45,7 @@ def rows(count: int) -> list[dict[str, object]]:
 async def test_batches_return_their_rows_in_order(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await create_table(engine)
-    small_batches(engine, monkeypatch)
-    sent = count_inserts(engine)
+    sent = await prepared(engine, monkeypatch)
     async with engine.begin() as conn:
         result = await conn.execute(insert(items).returning(items.c.id, items.c.name), rows(10))
         returned = list(result.all())
@@ -71,9 +64,7 @@ async def test_a_failing_batch_raises_its_error_and_stops_the_rest(
     db_url: str, monkeypatch: pytest.MonkeyPatch, isolation_level: str | None
 ) -> None:
     async with create_engine(db_url, isolation_level=isolation_level) as engine:
-        await create_table(engine)
-        small_batches(engine, monkeypatch)
-        sent = count_inserts(engine)
+        sent = await prepared(engine, monkeypatch)
         batch = rows(12)
         batch[4]["name"] = "n0"  # the second batch breaks the unique constraint
         async with engine.connect() as conn:
@@ -92,9 +83,7 @@ async def test_a_failing_batch_raises_its_error_and_stops_the_rest(
 async def test_cancelled_between_batches_leaves_the_pool_whole(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await create_table(engine)
-    small_batches(engine, monkeypatch)
-    sent = count_inserts(engine)
+    sent = await prepared(engine, monkeypatch)
     work: asyncio.Task[None] | None = None
 
     def cancel_at_the_third_batch(sql: str, params: object) -> None:

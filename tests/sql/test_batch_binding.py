@@ -296,6 +296,16 @@ ROW_SETS: list[list[Any]] = [
 ]
 
 
+def assert_same_outcome(got: tuple[str, Any], expected: tuple[str, Any]) -> None:
+    """The same arguments, or the same error (class and message)."""
+    assert got[0] == expected[0]
+    if expected[0] == "error":
+        assert type(got[1]) is type(expected[1])
+        assert str(got[1]) == str(expected[1])
+    else:
+        assert same(got[1], expected[1])
+
+
 @pytest.mark.parametrize("rows", ROW_SETS)
 @pytest.mark.parametrize("compile_", [sqlite_compile, pg_compile], ids=["sqlite", "postgresql"])
 def test_bind_many_gives_what_binding_each_row_gives(compile_: Any, rows: list[Any]) -> None:
@@ -303,12 +313,7 @@ def test_bind_many_gives_what_binding_each_row_gives(compile_: Any, rows: list[A
     _, literals = UPDATE._cache_key()
     expected = row_by_row(compiled, literals, rows)
     got = many(compiled, literals, rows)
-    assert got[0] == expected[0]
-    if expected[0] == "error":
-        assert type(got[1]) is type(expected[1])
-        assert str(got[1]) == str(expected[1])
-    else:
-        assert same(got[1], expected[1])
+    assert_same_outcome(got, expected)
 
 
 KEYED_SETS: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = [
@@ -332,12 +337,7 @@ def test_bind_many_of_keyed_rows_gives_what_their_dicts_give(
     _, literals = UPDATE._cache_key()
     expected = row_by_row(compiled, literals, [dict(zip(keys, row, strict=True)) for row in values])
     got = many(compiled, literals, KeyedRows(keys, values))
-    assert got[0] == expected[0]
-    if expected[0] == "error":
-        assert type(got[1]) is type(expected[1])
-        assert str(got[1]) == str(expected[1])
-    else:
-        assert same(got[1], expected[1])
+    assert_same_outcome(got, expected)
 
 
 def test_bind_many_repeats_the_statements_own_values() -> None:
