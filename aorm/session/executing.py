@@ -192,7 +192,10 @@ async def get(
                 return None
             if not state.expired_attributes:
                 return found
-    await session._autoflush()
+    # Only when there is something to flush (flush.has_changes(), which this
+    # module cannot import): no coroutine per get otherwise.
+    if session._new or session._deleted or session._identity_map.has_held():
+        await session._autoflush()
     loading = loading_for(mapper)
     stmt: Any = loading.select_by_key()
     if with_for_update:
@@ -202,12 +205,22 @@ async def get(
         options = {"populate_existing": populate_existing}
         rows = await _execute_loading(session, query, loading.key_params(pk), options)
         return rows.scalars().first()
-    conn = await session._connection()
+    tx = session._transaction
+    conn = tx.root.connection if tx is not None else None
+    if conn is None:
+        conn = await session._connection()
     result = await conn.execute(stmt, loading.key_params(pk))
     raw = result.tuples().first()
     if raw is None:
         return None
-    hydrator = Hydrator(session._identity_map, session._ref, populate_existing=populate_existing)
+    # The session keeps the plain get()'s hydrator, with its row loaders.
+    hydrator = None if populate_existing else session._get_hydrator
+    if hydrator is None:
+        hydrator = Hydrator(
+            session._identity_map, session._ref, populate_existing=populate_existing
+        )
+        if not populate_existing:
+            session._get_hydrator = hydrator
     return hydrator.entity(loading, raw)
 
 

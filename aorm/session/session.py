@@ -39,6 +39,7 @@ from aorm.session.events import SessionEvents, SessionListener
 from aorm.session.flush import flush_session, has_changes
 from aorm.session.identity import IdentityMap
 from aorm.session.lazy_load_guard import DEFAULT_LAZY_LOAD_THRESHOLD, LazyLoadGuard, LazyLoadMode
+from aorm.session.loading import Hydrator
 from aorm.session.query import Query
 from aorm.session.state import InstanceState, instance_state_of
 from aorm.session.transaction import (
@@ -143,6 +144,9 @@ class AsyncSession:
         self._autoflush_suspended = 0
         # Every state of this session points at this one weak reference.
         self._ref: weakref.ref[AsyncSession] = weakref.ref(self)
+        # The hydrator of get() without populate_existing, made on first use and
+        # kept: it caches its per-mapper row loaders.
+        self._get_hydrator: Hydrator | None = None
 
     # -- lifecycle -----------------------------------------------------------
 

@@ -177,3 +177,30 @@ async def test_the_map_reads_by_class_and_key_tuple_for_one_and_many_key_columns
             session.identity_map[wrong]  # type: ignore[index]
     assert await session.get(Setting, ("app", "theme")) is setting
     assert repr(inspect(setting)).startswith("<InstanceState Setting ('app', 'theme')")
+
+
+async def test_gets_across_expunge_close_and_deleted_changes(engine: Engine) -> None:
+    # get() keeps one hydrator per session; emptying the map or closing the
+    # session must not leave it answering with forgotten objects.
+    async with AsyncSession(engine) as setup:
+        setup.add_all([User(name="ada"), User(name="grace")])
+        await setup.commit()
+    session = AsyncSession(engine)
+    first = await session.get(User, 1)
+    session.expunge_all()
+    again = await session.get(User, 1)
+    assert again is not None
+    assert again is not first
+    assert inspect(again).persistent
+    assert inspect(first).detached
+    await session.close()
+    after_close = await session.get(User, 1)
+    assert after_close is not again
+    assert inspect(after_close).persistent
+    # A pending delete is flushed before a get that misses the map.
+    await session.delete(after_close)
+    assert await session.get(User, 2) is not None
+    assert inspect(after_close).deleted
+    refreshed = await session.get(User, 2, populate_existing=True)
+    assert refreshed is await session.get(User, 2)
+    await session.close()
