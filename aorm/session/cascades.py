@@ -366,18 +366,18 @@ def find_orphans(
     inserts: Sequence[InstanceState],
     updates: Sequence[InstanceState],
     deletes: Sequence[InstanceState],
-    relating: tuple[Sequence[InstanceState], Sequence[InstanceState]] | None = None,
+    relating: tuple[Sequence[InstanceState], Sequence[InstanceState]],
 ) -> list[InstanceState]:
     """The objects of *session* a flush must delete (or, when pending, expunge) as orphans.
 
     Candidates: objects removed from a delete-orphan relationship of a
     persistent object, and objects whose many-to-one to a delete-orphan
     parent was set to None. A candidate that was given a parent again
-    (moved) is no orphan. *relating*, when given, is ``(inserts, updates)``
-    narrowed to the states that :func:`touching` any writable relationship
-    key: the candidates can only come from those.
+    (moved) is no orphan. *relating* is ``(inserts, updates)`` narrowed to
+    the states that :func:`touching` any writable relationship key: the
+    candidates can only come from those.
     """
-    new_relating, old_relating = (inserts, updates) if relating is None else relating
+    new_relating, old_relating = relating
     candidates: dict[tuple[int, int], tuple[RelationshipProperty[Any], InstanceState]] = {}
 
     def candidate(prop: RelationshipProperty[Any], obj: Any) -> None:

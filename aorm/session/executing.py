@@ -22,6 +22,7 @@ from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.mapper import Mapper, mapper_of
 from aorm.session.bulk_sync import execute_bulk
 from aorm.session.eager_loading import QueryLoad, prepare_query, refresh_eager
+from aorm.session.identity import map_key
 from aorm.session.loading import Hydrator, entity_layout, loading_for, populate_state
 from aorm.session.loading_context import LoadContext
 from aorm.session.state import InstanceState, instance_state_of
@@ -185,16 +186,14 @@ async def get(
     mapper = _mapper(entity)
     pk = primary_key_of(mapper, ident)
     if not populate_existing and not with_for_update:
-        found = session._identity_map.lookup((mapper.class_, *pk))
+        found = session._identity_map.lookup(map_key(mapper.class_, pk))
         if found is not None:
             state: InstanceState = found.__dict__[STATE_KEY]
             if state.marked_deleted:
                 return None
             if not state.expired_attributes:
                 return found
-    # Only when there is something to flush (flush.has_changes(), which this
-    # module cannot import): no coroutine per get otherwise.
-    if session._new or session._deleted or session._identity_map.has_held():
+    if session._autoflush_due():  # no coroutine per get otherwise
         await session._autoflush()
     loading = loading_for(mapper)
     stmt: Any = loading.select_by_key()
@@ -300,7 +299,7 @@ async def merge(session: AsyncSession, obj: Any, *, load: bool) -> Any:
     pk_values = [d.get(k) for k in mapper.pk_keys]
     if None not in pk_values:
         pk = tuple(pk_values)
-        target = session._identity_map.lookup((mapper.class_, *pk))
+        target = session._identity_map.lookup(map_key(mapper.class_, pk))
         if target is None and load:
             target = await get(
                 session, mapper.class_, pk, populate_existing=False, with_for_update=False

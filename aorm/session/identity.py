@@ -132,9 +132,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         return mkey is not None and self.lookup(mkey) is not None
 
     def __iter__(self) -> Iterator[IdentityKey]:
-        return iter(
-            [(key[0], key[1:]) for key, ref in list(self._refs.items()) if ref() is not None]
-        )
+        return iter([public_key(key) for key, ref in list(self._refs.items()) if ref() is not None])
 
     def lookup(self, key: MapKey) -> Any:
         """The object under map key *key*, or None."""
@@ -248,14 +246,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
 
     def states(self) -> list[InstanceState]:
         """The states of every object held now."""
-        found: list[InstanceState] = []
-        append = found.append
-        for ref in list(self._refs.values()):
-            obj = ref()
-            if obj is not None:
-                # Most entries are the states themselves (see MapRef).
-                append(obj.__dict__[STATE_KEY] if isinstance(ref, IdentityRef) else ref)
-        return found
+        return [state for state in self.entry_states() if state() is not None]
 
     def entry_states(self) -> list[InstanceState]:
         """The state of every entry, its object alive or not (for dropping them all).

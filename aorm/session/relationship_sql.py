@@ -98,8 +98,11 @@ def is_indexed(column: Column) -> bool:
     return any(columns and columns[0] is column for columns in leading)
 
 
-def keys_in(column: Column, values: list[Any]) -> ColumnElement:
-    """``column IN values`` for a loader: a semi-join on PostgreSQL when *column* has no index."""
+def keys_in(column: Column, values: Any) -> ColumnElement:
+    """``column IN values`` for a loader: a semi-join on PostgreSQL when *column* has no index.
+
+    *values* is a list, or a bind parameter whose list is given at execution.
+    """
     expression = column.in_(values)
     if isinstance(expression, InList) and not is_indexed(column):
         return KeysInArray(expression.left, expression.values, negate=False)

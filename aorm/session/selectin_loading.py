@@ -11,7 +11,7 @@ The key lists are bound parameters of one statement per relationship, made
 once (:func:`_keys_statement`). ``in_()`` sends a whole list as one array
 parameter on both backends (on PostgreSQL, over a key column with no index,
 as a semi-join against ``unnest()`` of it:
-:class:`~aorm.session.relationship_sql.KeysInArray`), so a chunk is bounded
+:func:`~aorm.session.relationship_sql.keys_in`), so a chunk is bounded
 for memory and statement size, not by the drivers' bind-parameter limits:
 :data:`DEFAULT_CHUNK_SIZE` keys per query (or the option's ``chunk_size``).
 A composite key is matched by one ``IN`` per column and the rows filtered
@@ -39,18 +39,12 @@ from aorm.orm.attributes import RelationshipAttribute
 from aorm.orm.instrumentation import STATE_KEY
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.relationships import RelationshipProperty
+from aorm.session.identity import map_key
 from aorm.session.joined_loading import JoinedBranch, JoinedRows, attach_joined
 from aorm.session.loader_options import PlanNode
 from aorm.session.loading import loading_for
 from aorm.session.loading_context import LoadContext, store_related
-from aorm.session.relationship_sql import (
-    KeysInArray,
-    extra_criteria,
-    is_indexed,
-    is_many_to_many,
-    key_columns,
-)
-from aorm.sql.elements import ColumnElement, InList
+from aorm.session.relationship_sql import extra_criteria, is_many_to_many, key_columns, keys_in
 from aorm.sql.expressions import bindparam
 from aorm.sql.schema import Column
 from aorm.sql.select import Select, select
@@ -355,7 +349,7 @@ def _from_identity_map(
     identity_map = ctx.session._identity_map
     cls = target.class_
     for key in list(parents_by_key):
-        found = identity_map.lookup((cls, *[key[i] for i in order]))
+        found = identity_map.lookup(map_key(cls, tuple(key[i] for i in order)))
         if found is not None:
             for parent in parents_by_key.pop(key):
                 store_related(parent, prop, found, refresh=refresh)
@@ -363,14 +357,6 @@ def _from_identity_map(
 
 def _key_param(position: int) -> str:
     return f"aorm_keys_{position}"
-
-
-def _keys_in(column: Column, name: str) -> ColumnElement:
-    """``column IN :name``, the list given at execution (as :func:`~.relationship_sql.keys_in`)."""
-    expression = column.in_(bindparam(name))
-    if isinstance(expression, InList) and not is_indexed(column):
-        return KeysInArray(expression.left, expression.values, negate=False)
-    return expression
 
 
 _keys_statements: weakref.WeakKeyDictionary[RelationshipProperty[Any], Select] = (
@@ -392,7 +378,7 @@ def _keys_statement(prop: RelationshipProperty[Any]) -> Select:
             stmt = stmt.order_by(*prop.order_by)
         columns = key_columns(prop)
         found = _keys_statements[prop] = stmt.where(
-            *[_keys_in(column, _key_param(i)) for i, column in enumerate(columns)]
+            *[keys_in(column, bindparam(_key_param(i))) for i, column in enumerate(columns)]
         )
     return found
 

@@ -483,13 +483,17 @@ class AsyncSession:
         with self._operation("connection"):
             return await self._connection()
 
-    async def _autoflush(self) -> None:
-        if (
+    def _autoflush_due(self) -> bool:
+        """Whether an operation about to read should flush first (:meth:`_autoflush`)."""
+        return (
             self.autoflush
             and not self._autoflush_suspended
             and not self._flushing
             and has_changes(self)
-        ):
+        )
+
+    async def _autoflush(self) -> None:
+        if self._autoflush_due():
             await flush_session(self)
 
     def _operation(self, name: str) -> contextlib.AbstractContextManager[None]:

@@ -33,6 +33,7 @@ from aorm.exc import ArgumentError, ExpiredAttributeError
 from aorm.orm.collections import InstrumentedList
 from aorm.orm.instrumentation import NO_VALUE, STATE_KEY
 from aorm.orm.mapper import Mapper, mapper_of
+from aorm.session.identity import public_key
 from aorm.session.strategies import strategy_for
 
 if TYPE_CHECKING:
@@ -242,8 +243,7 @@ class InstanceState(weakref.ref[Any]):
     @property
     def identity_key(self) -> IdentityKey | None:
         """``(class, primary key tuple)``, the key of the identity map, or None."""
-        key = self.key
-        return None if key is None else (key[0], key[1:])
+        return None if self.key is None else public_key(self.key)
 
     @property
     def state(self) -> ObjectState:

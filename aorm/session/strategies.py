@@ -35,6 +35,7 @@ from aorm.exc import ArgumentError, LazyLoadError
 from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session.dynamic import DynamicCollection
+from aorm.session.identity import map_key
 
 if TYPE_CHECKING:
     from aorm.session.state import InstanceState
@@ -273,7 +274,9 @@ def many_to_one_without_io(
     session = state.session
     if session is None or set(values) != set(target.pk_keys):
         return False, None
-    found = session._identity_map.lookup((target.class_, *[values[k] for k in target.pk_keys]))
+    found = session._identity_map.lookup(
+        map_key(target.class_, tuple(values[k] for k in target.pk_keys))
+    )
     if found is None:
         return False, None
     return True, found
