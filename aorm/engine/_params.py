@@ -21,6 +21,8 @@ def add_counts(total: int, count: int) -> int:
 
 def is_many(parameters: Any) -> bool:
     """True for a list of mappings (an executemany); ArgumentError for anything else odd."""
+    if type(parameters) is dict:
+        return False
     if type(parameters) is list and set(map(type, parameters)) == _DICT:
         # The common many: plain dicts, checked in C without the ABC machinery.
         return True
@@ -46,7 +48,7 @@ def single(parameters: Any) -> Mapping[str, Any] | None:
     """*parameters* as one mapping (or None); ArgumentError otherwise."""
     if parameters is None:
         return None
-    if isinstance(parameters, Mapping):
+    if type(parameters) is dict or isinstance(parameters, Mapping):
         return parameters
     raise ArgumentError(
         f"parameters must be a mapping for this call, got {type(parameters).__name__}"

@@ -23,10 +23,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, final, overload
 
 from aorm._concurrency import shielded
-from aorm.dialects.base import Dialect, DialectConnection, DialectCursor
+from aorm.dialects.base import Dialect, DialectConnection, DialectCursor, ExecResult
 from aorm.engine._params import add_counts, is_many, single
 from aorm.engine.async_result import AsyncResult, AsyncScalarResult
-from aorm.engine.result import Result, ScalarResult
+from aorm.engine.result import Result, ScalarResult, apply_processors
 from aorm.engine.transaction import Transaction, TransactionState
 from aorm.exc import (
     ArgumentError,
@@ -360,12 +360,7 @@ class Connection:
             if compiled.params_as_rows and parameters:
                 # An INSERT without values(): its parameters are its one row.
                 return await self._execute_many(statement, [parameters])
-            args = compiled.bind(literals, single(parameters))
-            dconn = self._dconn
-            if dconn is None or self._root is None:
-                dconn = await self._statement_connection()
-            self._before_execute(compiled.sql, args)
-            outcome = await self._call(dconn, dconn.execute(compiled, args))
+            outcome = await self._execute_once(compiled, literals, single(parameters))
             keys = compiled.result_keys if compiled.result_keys is not None else outcome.keys
             return Result(
                 keys,
@@ -376,6 +371,37 @@ class Connection:
             )
         finally:
             await self._leave_operation()
+
+    async def fetch_tuples(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run a query once and return its rows as plain tuples, with no :class:`Result`.
+
+        The same rows as ``(await conn.execute(statement, parameters)).tuples().all()``,
+        for code that reads every row by position (the ORM's loading does).
+        """
+        self._enter_operation()
+        try:
+            self._check_open()
+            compiled, literals = self.dialect.compile(statement)
+            if not compiled.returns_rows or compiled.params_as_rows:
+                raise ArgumentError(
+                    "fetch_tuples() runs a query once; use execute() for this statement"
+                )
+            outcome = await self._execute_once(compiled, literals, single(parameters))
+            return apply_processors(outcome.rows, compiled.result_processors)
+        finally:
+            await self._leave_operation()
+
+    async def _execute_once(
+        self, compiled: Compiled, literals: Sequence[Any], parameters: Mapping[str, Any] | None
+    ) -> ExecResult:
+        args = compiled.bind(literals, parameters)
+        dconn = self._dconn
+        if dconn is None or self._root is None:
+            dconn = await self._statement_connection()
+        self._before_execute(compiled.sql, args)
+        return await self._call(dconn, dconn.execute(compiled, args))
 
     async def _execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> Result:
         if not rows:

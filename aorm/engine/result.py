@@ -35,6 +35,9 @@ OutT = TypeVar("OutT", covariant=True)
 #: The first column's type, read from a result's row shape.
 _T0 = TypeVar("_T0")
 
+#: Below this many rows, processing goes row by row rather than column by column.
+_FEW_ROWS = 8
+
 #: Turns one output (row, scalar or mapping) into what ``unique()`` compares.
 UniqueKey = Callable[[Any], Hashable]
 
@@ -54,6 +57,9 @@ def apply_processors(
     width = len(rows[0])
     if width == 0 or all(p is None for p in processors[:width]):
         return rows
+    if len(rows) < _FEW_ROWS:
+        # A handful (a get by key): row by row, without the transposing.
+        return [_process_row(row, processors) for row in rows]
     # Every row and value made here is new: one young collection afterwards
     # instead of one per few hundred of them (see aorm._collector).
     with PausedCollector():
@@ -77,13 +83,13 @@ def apply_processors(
 
 
 def _process_row(row: tuple[Any, ...], processors: Sequence[Processor | None]) -> tuple[Any, ...]:
-    return (
-        tuple(
-            value if p is None or value is None else p(value)
-            for value, p in zip(row, processors, strict=False)
-        )
-        + row[len(processors) :]
-    )
+    values = list(row)
+    for position, p in enumerate(processors[: len(values)]):
+        if p is not None:
+            value = values[position]
+            if value is not None:
+                values[position] = p(value)
+    return tuple(values)
 
 
 def no_rows_message(rowcount: int) -> str:

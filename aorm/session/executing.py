@@ -24,7 +24,7 @@ from aorm.session.bulk_sync import execute_bulk
 from aorm.session.eager_loading import QueryLoad, prepare_query, refresh_eager
 from aorm.session.identity import map_key
 from aorm.session.loading import Hydrator, entity_layout, loading_for, populate_state
-from aorm.session.loading_context import LoadContext
+from aorm.session.loading_context import LoadContext, has_eager_defaults
 from aorm.session.state import InstanceState, instance_state_of
 from aorm.session.strategies import RaiseStrategy, effective_strategy
 from aorm.sql.dml import Delete, Update
@@ -145,6 +145,10 @@ async def stream(
     return AsyncResult([slot.key for slot in layout], fetch, inner.close, chunk_size=chunk_size)
 
 
+#: Key values taken as they are: no mapping or sequence to unpack.
+_SCALAR_KEYS = frozenset({int, str})
+
+
 def _mapper(entity: Any) -> Mapper[Any]:
     try:
         mapper = mapper_of(entity)
@@ -157,6 +161,8 @@ def _mapper(entity: Any) -> Mapper[Any]:
 def primary_key_of(mapper: Mapper[Any], ident: Any) -> tuple[Any, ...]:
     """*ident* (a value, a tuple, or a mapping by key) as the primary key tuple of *mapper*."""
     keys = mapper.pk_keys
+    if type(ident) in _SCALAR_KEYS and len(keys) == 1:
+        return (ident,)
     name = mapper.class_.__name__
     if isinstance(ident, Mapping):
         missing = [k for k in keys if k not in ident]
@@ -199,7 +205,8 @@ async def get(
     stmt: Any = loading.select_by_key()
     if with_for_update:
         stmt = stmt.with_for_update()
-    query = prepare_query(stmt)
+    # The statement carries no loader options: only eager defaults make work.
+    query = prepare_query(stmt) if has_eager_defaults(mapper) else None
     if query is not None:
         options = {"populate_existing": populate_existing}
         rows = await _execute_loading(session, query, loading.key_params(pk), options)
@@ -208,10 +215,10 @@ async def get(
     conn = tx.root.connection if tx is not None else None
     if conn is None:
         conn = await session._connection()
-    result = await conn.execute(stmt, loading.key_params(pk))
-    raw = result.tuples().first()
-    if raw is None:
+    found_rows = await conn.fetch_tuples(stmt, loading.key_params(pk))
+    if not found_rows:
         return None
+    raw = found_rows[0]
     # The session keeps the plain get()'s hydrator, with its row loaders.
     hydrator = None if populate_existing else session._get_hydrator
     if hydrator is None:

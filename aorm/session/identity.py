@@ -255,7 +255,7 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         picked in one C-level pass, the others looked up.
         """
         refs = list(self._refs.values())
-        found = cast(list["InstanceState"], [ref for ref in refs if type(ref) is not IdentityRef])
+        found = cast("list[InstanceState]", [ref for ref in refs if type(ref) is not IdentityRef])
         if len(found) != len(refs):
             for ref in refs:
                 if type(ref) is IdentityRef:

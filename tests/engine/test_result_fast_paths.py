@@ -122,22 +122,27 @@ def test_scalars_and_tuples_of_a_plain_result() -> None:
     assert Result(["a"], [(1,), (1,), (2,)]).scalars().unique().all() == [1, 2]
 
 
-def test_processors_go_column_by_column_and_skip_none() -> None:
+@pytest.mark.parametrize("copies", [1, 5], ids=["few rows, row by row", "many, by column"])
+def test_processors_apply_per_column_and_skip_none(copies: int) -> None:
     calls: list[Any] = []
 
     def double(value: Any) -> Any:
         calls.append(value)
         return value * 2
 
-    rows = [(1, "a", None), (2, None, 5), (3, "c", 6)]
-    assert apply_processors(rows, [None, str.upper, double]) == [
-        (1, "A", None),
-        (2, None, 10),
-        (3, "C", 12),
-    ]
-    assert calls == [5, 6]
+    rows = [(1, "a", None), (2, None, 5), (3, "c", 6)] * copies
+    assert (
+        apply_processors(rows, [None, str.upper, double])
+        == [
+            (1, "A", None),
+            (2, None, 10),
+            (3, "C", 12),
+        ]
+        * copies
+    )
+    assert calls == [5, 6] * copies
     # Fewer processors than columns, more than columns, none at all, no rows.
-    assert apply_processors(rows, [double]) == [(2, "a", None), (4, None, 5), (6, "c", 6)]
+    assert apply_processors(rows, [double]) == [(2, "a", None), (4, None, 5), (6, "c", 6)] * copies
     assert apply_processors([(1,)], [double, double]) == [(2,)]
     assert apply_processors(rows, [None, None, None]) is rows
     assert apply_processors([], [double]) == []

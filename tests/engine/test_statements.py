@@ -8,6 +8,7 @@ import decimal
 import pytest
 
 from aorm.engine import Engine
+from aorm.exc import ArgumentError
 from aorm.sql import (
     Column,
     CreateTable,
@@ -103,3 +104,28 @@ async def test_repeated_statements_hit_the_compiled_cache(table: Engine) -> None
     after = table.dialect.compiled_cache.stats()
     assert after.misses - before.misses == 1
     assert after.hits - before.hits == 4
+
+
+@pytest.mark.parametrize("count", [1, 3, 20], ids=["one row", "few rows", "many rows"])
+async def test_fetch_tuples_gives_the_rows_execute_gives(table: Engine, count: int) -> None:
+    rows = [{"name": f"n{i}", "at": WHEN, "price": decimal.Decimal("2.25")} for i in range(count)]
+    query = select(things.c.id, things.c.name, things.c.at, things.c.price).where(
+        things.c.name != bindparam("skip")
+    )
+    async with table.begin() as conn:
+        await conn.execute(insert(things), rows)
+        fetched = await conn.fetch_tuples(query.order_by(things.c.id), {"skip": "none"})
+        executed = (await conn.execute(query.order_by(things.c.id), {"skip": "none"})).tuples()
+        assert fetched == executed.all()
+    assert [type(row) for row in fetched] == [tuple] * count
+    # Values come back processed, as execute() returns them.
+    assert fetched[0] == (1, "n0", WHEN, decimal.Decimal("2.25"))
+    assert all(isinstance(row[2], datetime.datetime) for row in fetched)
+
+
+async def test_fetch_tuples_refuses_statements_that_return_no_rows(table: Engine) -> None:
+    async with table.begin() as conn:
+        with pytest.raises(ArgumentError, match="fetch_tuples\\(\\) runs a query once"):
+            await conn.fetch_tuples(delete(things))
+        # The refusal left the connection usable.
+        assert await conn.fetch_tuples(select(things.c.id)) == []
