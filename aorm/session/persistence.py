@@ -27,8 +27,7 @@ put every object back as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from itertools import chain
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -103,10 +102,8 @@ async def update_rows(
         plan.pk[0][0] if len(plan.pk) == 1 and version_key is None and not onupdate else None
     )
     changed_columns: dict[tuple[str, ...], tuple[str, ...]] = {}
-    # Changed columns -> (reads a row's values, then its key, from __dict__; the rows).
-    keyed_groups: dict[
-        tuple[str, ...], tuple[Callable[[dict[str, Any]], tuple[Any, ...]], list[tuple[Any, ...]]]
-    ] = {}
+    # Changed columns -> the __dict__s of the objects that changed just those.
+    keyed_groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     # No await in the loop: the collector pauses over the per-row parameters.
     with PausedCollector():
         for state, obj in zip(states, objects_of(states), strict=True):
@@ -122,8 +119,8 @@ async def update_rows(
                     continue  # only relationship changes: nothing for this table
                 keyed = keyed_groups.get(ordered)
                 if keyed is None:
-                    keyed = keyed_groups[ordered] = (itemgetter(*ordered, simple_key), [])
-                keyed[1].append(keyed[0](obj.__dict__))
+                    keyed = keyed_groups[ordered] = []
+                keyed.append(obj.__dict__)
                 updated.append(state)
                 continue
             changed = [k for k in column_keys if k in changes]
@@ -160,21 +157,26 @@ async def update_rows(
             group.append(params)
             updated.append(state)
     versioned = version_key is not None
-    for keys, (_, values) in keyed_groups.items():
-        _check_plain(mapper, keys, values)
+    for keys, dicts in keyed_groups.items():
+        assert simple_key is not None  # the only rows grouped this way
+        _check_plain(mapper, keys, dicts)
         names = (*(new_names[k] for k in keys), f"old:{simple_key}")
-        await _update_group(conn, plan, keys, versioned, KeyedRows(names, values))
+        # Rows read from the __dict__s only as the statement needs them: no
+        # tuple per row at all where it takes its parameters as columns.
+        keyed_rows = KeyedRows.of_dicts(names, dicts, (*keys, simple_key))
+        await _update_group(conn, plan, keys, versioned, keyed_rows)
     for keys, rows in groups.items():
         await _update_group(conn, plan, keys, versioned, rows)
     return updated
 
 
-def _check_plain(mapper: Mapper[Any], keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """ArgumentError if a row sets one of *keys* (its first values) to a SQL expression."""
-    if PLAIN_TYPES.issuperset(map(type, chain.from_iterable(rows))):
-        return  # the usual case, in one C-level pass
-    for row in rows:
-        for key, value in zip(keys, row, strict=False):
+def _check_plain(mapper: Mapper[Any], keys: tuple[str, ...], dicts: list[dict[str, Any]]) -> None:
+    """ArgumentError if one of *dicts* holds a SQL expression under one of *keys*."""
+    for key in keys:
+        if PLAIN_TYPES.issuperset(map(type, map(itemgetter(key), dicts))):
+            continue  # the usual case, in one C-level pass
+        for d in dicts:
+            value = d[key]
             if type(value) not in PLAIN_TYPES and is_sql(value):
                 raise _sql_value_error(mapper, key)
 
@@ -204,8 +206,8 @@ async def _update_group(
         if conn.dialect.compiler.can_use_arrays(stmt.columns):
             names = [name for name, _ in (*stmt.set_columns, *stmt.match_columns)]
             if type(rows) is KeyedRows:
-                columns = dict(zip(rows.keys, zip(*rows.values, strict=True), strict=True))
-                arrays = {name: list(columns[name]) for name in names}
+                columns = rows.columns()
+                arrays = {name: columns[name] for name in names}
             else:
                 arrays = {name: [row[name] for row in rows] for name in names}
             result = await conn.execute(stmt, arrays)

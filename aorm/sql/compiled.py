@@ -150,7 +150,9 @@ class Compiled:
             return [tuple(fixed) for _ in rows]
         if type(rows) is KeyedRows:
             if rows.values:
-                columns = _bind_columns(fixed, named, _keyed_columns(rows))
+                if len(named) == len(fixed) and _takes_as_is(named, rows):
+                    return rows.values
+                columns = _bind_columns(fixed, named, rows.column)
                 if columns is not None:
                     return columns
         elif len(set(map(type, rows))) == 1 and type(rows[0]) is dict:
@@ -174,24 +176,27 @@ class Compiled:
         return out
 
 
+def _takes_as_is(named: list[tuple[int, str, Processor | None]], rows: KeyedRows) -> bool:
+    """Whether *rows*' own tuples are the arguments: the slots take its keys in
+    order, and no processor changes a value (each still checks every value)."""
+    if tuple(name for _, name, _ in named) != rows.keys or type(rows.values[0]) is not tuple:
+        return False
+    if any(p is not None and p not in _batches for _, _, p in named):
+        return False
+    for position, (_, _, processor) in enumerate(named):
+        if processor is None:
+            continue
+        values = list(map(itemgetter(position), rows.values))
+        try:
+            if process_all(processor, values) is not values:
+                return False
+        except Exception:
+            return False  # the row-by-row loop raises the first error
+    return True
+
+
 def _dict_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
     return list(map(itemgetter(name), rows))
-
-
-def _keyed_columns(rows: KeyedRows) -> Callable[[str], list[Any]]:
-    """The values of each key of *rows*, as a function of the key (KeyError if it has none).
-
-    The rows are turned into columns on the first call, inside the caller's
-    error handling.
-    """
-    transposed: dict[str, tuple[Any, ...]] = {}
-
-    def column(name: str) -> list[Any]:
-        if not transposed:
-            transposed.update(zip(rows.keys, zip(*rows.values, strict=True), strict=True))
-        return list(transposed[name])
-
-    return column
 
 
 def _bind_columns(

@@ -15,6 +15,7 @@ from aorm.sql.compiler_base import CompileState
 from aorm.sql.dml import Delete, Insert, OnConflict, Update, extra_froms
 from aorm.sql.elements import ColumnElement
 from aorm.sql.insert_rows import group_rows
+from aorm.sql.keyed_rows import columns_of
 from aorm.sql.schema import Column, Table
 from aorm.sql.select_base import unique_keys
 from aorm.sql.select_compiler import SelectCompiler
@@ -255,8 +256,8 @@ class DMLCompiler(SelectCompiler):
             # back into row order): cheaper than zipping every row with the
             # processors, and most columns are checked at C speed.
             columns_values = [
-                values if p is None else process_all(p, list(values))
-                for values, p in zip(zip(*rows, strict=True), processors, strict=True)
+                values if p is None else process_all(p, values)
+                for values, p in zip(columns_of(rows, width), processors, strict=True)
             ]
             args = list(chain.from_iterable(zip(*columns_values, strict=True)))
         else:
@@ -275,7 +276,7 @@ class DMLCompiler(SelectCompiler):
         for start in range(0, len(rows), self.ARRAY_BATCH_ROWS):
             chunk = rows[start : start + self.ARRAY_BATCH_ROWS]
             # Column-major: one list of values per column, each one array parameter.
-            arrays: list[Any] = [list(column) for column in zip(*chunk, strict=True)]
+            arrays: list[Any] = columns_of(chunk, width)
             literals = arrays + list(extra_literals)
             args = compiled.bind(literals, None)
             if len(args) < width:  # pragma: no cover - the template guarantees it

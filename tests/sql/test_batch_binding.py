@@ -47,7 +47,7 @@ from aorm.sql import (
 )
 from aorm.sql.compiled import process_all
 from aorm.sql.insert_rows import group_rows
-from aorm.sql.keyed_rows import KeyedRows
+from aorm.sql.keyed_rows import KeyedRows, columns_of
 from aorm.sql.types import TypeDecorator, TypeEngine
 from tests.sql.compile_helpers import pg_compile, sqlite_compile
 
@@ -338,6 +338,65 @@ def test_bind_many_of_keyed_rows_gives_what_their_dicts_give(
     expected = row_by_row(compiled, literals, [dict(zip(keys, row, strict=True)) for row in values])
     got = many(compiled, literals, KeyedRows(keys, values))
     assert_same_outcome(got, expected)
+
+
+@pytest.mark.parametrize(("keys", "values"), KEYED_SETS)
+@pytest.mark.parametrize("compile_", [sqlite_compile, pg_compile], ids=["sqlite", "postgresql"])
+def test_bind_many_of_keyed_rows_read_from_dicts_gives_the_same(
+    compile_: Any, keys: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    compiled = compile_(UPDATE)
+    _, literals = UPDATE._cache_key()
+    expected = many(compiled, literals, KeyedRows(keys, values))
+    # Sources name their fields differently from the keys: the order pairs them.
+    fields = tuple(f"field_{key}" for key in keys)
+    sources = [dict(zip(fields, row, strict=True)) for row in values]
+    got = many(compiled, literals, KeyedRows.of_dicts(keys, sources, fields))
+    assert_same_outcome(got, expected)
+
+
+# Takes exactly its parameters, in this order: no values of its own.
+PLAIN_UPDATE = update(things).where(things.c.id == bindparam("key")).values(rank=bindparam("r"))
+
+
+@pytest.mark.parametrize("compile_", [sqlite_compile, pg_compile], ids=["sqlite", "postgresql"])
+def test_keyed_rows_needing_no_conversion_are_the_arguments_themselves(compile_: Any) -> None:
+    compiled = compile_(PLAIN_UPDATE)
+    _, literals = PLAIN_UPDATE._cache_key()
+    assert [slot.name for slot in compiled.slots] == ["r", "key"]
+    rows = KeyedRows(("r", "key"), [(i * 2, i) for i in range(50)])
+    # No copy of a flush's rows: the very list goes to the driver.
+    assert compiled.bind_many(literals, rows) is rows.values
+    # Keys in another order, or a value the processor refuses: bound as usual.
+    swapped = KeyedRows(("key", "r"), [(i, i * 2) for i in range(50)])
+    assert compiled.bind_many(literals, swapped) == rows.values
+    refused = KeyedRows(("r", "key"), [(1, 1), ("2", 2)])
+    with pytest.raises(DataError, match=r"things\.rank"):
+        compiled.bind_many(literals, refused)
+
+
+def test_keyed_rows_of_dicts_read_the_dicts_when_asked() -> None:
+    sources = [{"a": 1, "b": "x", "c": None}, {"a": 2, "b": "y", "c": None}]
+    rows = KeyedRows.of_dicts(("new:b", "old:a"), sources, ("b", "a"))
+    assert len(rows) == 2
+    assert rows.column("old:a") == [1, 2]
+    assert rows.columns() == {"new:b": ["x", "y"], "old:a": [1, 2]}
+    with pytest.raises(KeyError):
+        rows.column("c")
+    assert rows[1] == {"new:b": "y", "old:a": 2}
+    assert rows.values == [("x", 1), ("y", 2)]
+    assert repr(rows) == "<KeyedRows of 2 rows setting new:b, old:a>"
+    single = KeyedRows.of_dicts(("only",), sources, ("a",))
+    assert single.values == [(1,), (2,)]
+    with pytest.raises(ValueError, match="one field per key"):
+        KeyedRows.of_dicts(("x", "y"), sources, ("a",))
+
+
+def test_columns_of_gives_what_zip_gives() -> None:
+    rows = [(1, "a", None), (2, "b", 3.5), (3, "c", 0.0)]
+    assert columns_of(rows, 3) == [list(column) for column in zip(*rows, strict=True)]
+    assert columns_of(rows, 2) == [[1, 2, 3], ["a", "b", "c"]]
+    assert columns_of([], 2) == [[], []]
 
 
 def test_bind_many_repeats_the_statements_own_values() -> None:
