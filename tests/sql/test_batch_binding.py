@@ -327,31 +327,25 @@ KEYED_SETS: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = [
 ]
 
 
+def keyed_rows(keys: tuple[str, ...], values: list[tuple[Any, ...]], read: str) -> KeyedRows:
+    """*values* as KeyedRows: given as tuples, or read from dicts whose fields are named apart."""
+    if read == "tuples":
+        return KeyedRows(keys, values)
+    fields = tuple(f"field_{key}" for key in keys)
+    return KeyedRows.of_dicts(keys, [dict(zip(fields, row, strict=True)) for row in values], fields)
+
+
+@pytest.mark.parametrize("read", ["tuples", "from dicts"])
 @pytest.mark.parametrize(("keys", "values"), KEYED_SETS)
 @pytest.mark.parametrize("compile_", [sqlite_compile, pg_compile], ids=["sqlite", "postgresql"])
 def test_bind_many_of_keyed_rows_gives_what_their_dicts_give(
-    compile_: Any, keys: tuple[str, ...], values: list[tuple[Any, ...]]
+    compile_: Any, keys: tuple[str, ...], values: list[tuple[Any, ...]], read: str
 ) -> None:
     # KeyedRows are read column by column; the same rows as dicts are the reference.
     compiled = compile_(UPDATE)
     _, literals = UPDATE._cache_key()
     expected = row_by_row(compiled, literals, [dict(zip(keys, row, strict=True)) for row in values])
-    got = many(compiled, literals, KeyedRows(keys, values))
-    assert_same_outcome(got, expected)
-
-
-@pytest.mark.parametrize(("keys", "values"), KEYED_SETS)
-@pytest.mark.parametrize("compile_", [sqlite_compile, pg_compile], ids=["sqlite", "postgresql"])
-def test_bind_many_of_keyed_rows_read_from_dicts_gives_the_same(
-    compile_: Any, keys: tuple[str, ...], values: list[tuple[Any, ...]]
-) -> None:
-    compiled = compile_(UPDATE)
-    _, literals = UPDATE._cache_key()
-    expected = many(compiled, literals, KeyedRows(keys, values))
-    # Sources name their fields differently from the keys: the order pairs them.
-    fields = tuple(f"field_{key}" for key in keys)
-    sources = [dict(zip(fields, row, strict=True)) for row in values]
-    got = many(compiled, literals, KeyedRows.of_dicts(keys, sources, fields))
+    got = many(compiled, literals, keyed_rows(keys, values, read))
     assert_same_outcome(got, expected)
 
 
