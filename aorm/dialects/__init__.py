@@ -9,6 +9,8 @@ URL scheme.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from aorm.dialects.base import (
     Capabilities,
     Dialect,
@@ -18,9 +20,11 @@ from aorm.dialects.base import (
     URLLike,
 )
 from aorm.dialects.cache import CacheStats, CompiledCache
-from aorm.dialects.postgresql import PGDialect
 from aorm.dialects.registry import dialect_class_for, supported_schemes
-from aorm.dialects.sqlite import SQLiteDialect
+
+if TYPE_CHECKING:
+    from aorm.dialects.postgresql import PGDialect
+    from aorm.dialects.sqlite import SQLiteDialect
 
 __all__ = [
     "URLLike",
@@ -36,3 +40,12 @@ __all__ = [
     "dialect_class_for",
     "supported_schemes",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The dialect classes load on first use (see registry.SCHEMES).
+    if name == "PGDialect":
+        return dialect_class_for("postgresql")
+    if name == "SQLiteDialect":
+        return dialect_class_for("sqlite")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

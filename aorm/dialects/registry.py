@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+
 from aorm.dialects.base import Dialect
-from aorm.dialects.postgresql import PGDialect
-from aorm.dialects.sqlite import SQLiteDialect
 from aorm.exc import ArgumentError
 
 __all__ = ["SCHEMES", "dialect_class_for", "supported_schemes"]
 
-#: URL scheme (``backend`` or ``backend+driver``) → dialect class.
-SCHEMES: dict[str, type[Dialect]] = {
-    "sqlite": SQLiteDialect,
-    "sqlite+aiosqlite": SQLiteDialect,
-    "postgresql": PGDialect,
-    "postgresql+asyncpg": PGDialect,
-    "postgres": PGDialect,
+#: URL scheme (``backend`` or ``backend+driver``) → the module and class of its
+#: dialect. A dialect is imported when a URL first asks for it: a program on
+#: one backend never loads the other's code.
+SCHEMES: dict[str, tuple[str, str]] = {
+    "sqlite": ("aorm.dialects.sqlite", "SQLiteDialect"),
+    "sqlite+aiosqlite": ("aorm.dialects.sqlite", "SQLiteDialect"),
+    "postgresql": ("aorm.dialects.postgresql", "PGDialect"),
+    "postgresql+asyncpg": ("aorm.dialects.postgresql", "PGDialect"),
+    "postgres": ("aorm.dialects.postgresql", "PGDialect"),
 }
 
 
@@ -27,9 +29,11 @@ def supported_schemes() -> tuple[str, ...]:
 def dialect_class_for(scheme: str) -> type[Dialect]:
     """The dialect class for *scheme*; :class:`~aorm.exc.ArgumentError` names unknown ones."""
     try:
-        return SCHEMES[scheme.lower()]
+        module, name = SCHEMES[scheme.lower()]
     except KeyError:
         raise ArgumentError(
             f"unknown database URL scheme {scheme!r}; supported schemes: "
             f"{', '.join(supported_schemes())}"
         ) from None
+    found: type[Dialect] = getattr(importlib.import_module(module), name)
+    return found

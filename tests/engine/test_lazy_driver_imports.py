@@ -1,4 +1,5 @@
-"""``import aorm`` loads no database driver: each is imported when its backend is first used.
+"""``import aorm`` loads no database driver and no dialect: each is imported when its backend
+is first used.
 
 Run in a fresh interpreter (the test process has both drivers loaded
 already), so ``sys.modules`` shows what aorm itself imported.
@@ -20,7 +21,12 @@ _SCRIPT = textwrap.dedent(
     def loaded():
         return sorted(m for m in ("asyncpg", "aiosqlite") if m in sys.modules)
 
+    def dialects():
+        names = ("aorm.dialects.postgresql", "aorm.dialects.sqlite")
+        return sorted(m.rsplit(".", 1)[1] for m in names if m in sys.modules)
+
     print("import", *loaded())
+    print("dialects", *dialects())
 
     async def main(url):
         engine = create_engine(url)
@@ -32,6 +38,7 @@ _SCRIPT = textwrap.dedent(
         finally:
             await engine.dispose()
         print("used", *loaded())
+        print("dialects", *dialects())
 
     asyncio.run(main(sys.argv[1]))
     """
@@ -55,7 +62,21 @@ def test_drivers_are_imported_only_by_their_backend(db_url: str, backend: str) -
     driver = "aiosqlite" if backend == "sqlite" else "asyncpg"
     # Neither is loaded by the import nor by making an engine (no connection yet).
     assert lines[0] == "import"
-    assert lines[1] == "engine"
-    assert lines[2] == "value 2"
+    assert lines[2] == "engine"
+    assert lines[3] == "value 2"
     # Using the engine loads its own driver, and only that one.
-    assert lines[3] == f"used {driver}"
+    assert lines[4] == f"used {driver}"
+
+
+def test_dialects_are_imported_only_by_their_backend(db_url: str, backend: str) -> None:
+    lines = _run(db_url)
+    assert lines[1] == "dialects"
+    assert lines[-1] == f"dialects {backend}"
+
+
+def test_the_dialect_classes_still_import_by_name() -> None:
+    from aorm.dialects import PGDialect, SQLiteDialect
+    from aorm.dialects.postgresql import PGDialect as Direct
+
+    assert PGDialect is Direct
+    assert SQLiteDialect.name == "sqlite"
