@@ -117,7 +117,7 @@ def save_update_all(session: AsyncSession, objects: Iterable[object]) -> None:
 def _cascade_add(session: AsyncSession, obj: object) -> None:
     """Add *obj* (not in *session*) and walk its save-update cascades."""
     state = instance_state_of(obj)
-    if state.session is session or state.was_deleted or state.flushed_deleted:
+    if state.session is session or state.flushed_deleted:
         return
     session._add_state(state, obj)
     _walk_save_update(session, state)
@@ -143,11 +143,7 @@ def _walk_save_update(session: AsyncSession, root: InstanceState) -> None:
                 if id(child_state) in seen:
                     continue
                 seen.add(id(child_state))
-                if (
-                    child_state.session is session
-                    or child_state.was_deleted
-                    or child_state.flushed_deleted
-                ):
+                if child_state.session is session or child_state.flushed_deleted:
                     continue
                 session._add_state(child_state, child)
                 stack.append(child_state)

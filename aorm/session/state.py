@@ -132,7 +132,6 @@ class InstanceState(weakref.ref[Any]):
         "key",
         "mapper",
         "marked_deleted",
-        "was_deleted",
     )
 
     _session_ref: weakref.ref[AsyncSession] | None
@@ -147,7 +146,8 @@ class InstanceState(weakref.ref[Any]):
     empty_relationships: tuple[str, ...]
     #: Column attribute keys whose values are expired.
     expired_attributes: frozenset[str]
-    #: True once the object's DELETE was sent (until commit or rollback).
+    #: True once the object's DELETE was sent: until rollback, and after a
+    #: commit, which detaches the object (:attr:`was_deleted`).
     flushed_deleted: bool
     #: Keys the INSERT filled in from the database (cleared if it is rolled back).
     generated_keys: tuple[str, ...]
@@ -157,8 +157,6 @@ class InstanceState(weakref.ref[Any]):
     mapper: Mapper[Any]
     #: ``session.delete()`` was called; the DELETE is sent at the next flush.
     marked_deleted: bool
-    #: The object's row was deleted by a committed transaction.
-    was_deleted: bool
 
     # A weak reference compares and hashes its referent; a state is its own identity.
     __hash__ = object.__hash__
@@ -183,7 +181,6 @@ class InstanceState(weakref.ref[Any]):
         state.expired_attributes = _EMPTY
         state.marked_deleted = False
         state.flushed_deleted = False
-        state.was_deleted = False
         state.generated_keys = ()
         return state
 
@@ -213,7 +210,6 @@ class InstanceState(weakref.ref[Any]):
         state.expired_attributes = _EMPTY
         state.marked_deleted = False
         state.flushed_deleted = False
-        state.was_deleted = False
         state.generated_keys = ()
         return state
 
@@ -283,6 +279,11 @@ class InstanceState(weakref.ref[Any]):
     def deleted(self) -> bool:
         """True once the object's DELETE was flushed, until the transaction ends."""
         return self.state is ObjectState.DELETED
+
+    @property
+    def was_deleted(self) -> bool:
+        """True once a committed transaction deleted the object's row (it is then detached)."""
+        return self.flushed_deleted and self._session_ref is None
 
     @property
     def detached(self) -> bool:

@@ -489,8 +489,9 @@ async def _commit_root(session: AsyncSession, root: SessionTransaction) -> None:
     session_ref = session._ref
     for state in root.deleted:
         if state._session_ref is session_ref:
-            state._session_ref = None  # detached (state.attach(None), once per deleted row)
-            state.was_deleted = True
+            # Detached (state.attach(None), once per deleted row); flushed_deleted
+            # stays set, which makes it was_deleted.
+            state._session_ref = None
     root.deleted, root.inserted, root.updated = [], [], []
     root.dropped_lists = {}
     if session.expire_on_commit:

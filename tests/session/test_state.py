@@ -170,6 +170,7 @@ async def test_delete_flush_commit(session: AsyncSession) -> None:
     state = inspect(user)
     assert inspect(user).state is ObjectState.DELETED
     assert state.deleted
+    assert not state.was_deleted  # not until the commit
     assert state.identity_key not in session.identity_map
     assert session.deleted == []
     await session.commit()
@@ -177,6 +178,21 @@ async def test_delete_flush_commit(session: AsyncSession) -> None:
     assert state.was_deleted
     with pytest.raises(InvalidStateError, match="deleted"):
         session.add(user)
+
+
+async def test_a_rolled_back_delete_was_not_deleted(session: AsyncSession) -> None:
+    user = User(name="kept")
+    session.add(user)
+    await session.commit()
+    await session.delete(user)
+    await session.flush()
+    await session.rollback()
+    state = inspect(user)
+    assert state.state is ObjectState.PERSISTENT
+    assert not state.was_deleted
+    session.expunge(user)
+    assert state.detached
+    assert not state.was_deleted
 
 
 async def test_rollback_restores_deleted_and_expires_changed(session: AsyncSession) -> None:
