@@ -180,21 +180,6 @@ async def test_delete_flush_commit(session: AsyncSession) -> None:
         session.add(user)
 
 
-async def test_a_rolled_back_delete_was_not_deleted(session: AsyncSession) -> None:
-    user = User(name="kept")
-    session.add(user)
-    await session.commit()
-    await session.delete(user)
-    await session.flush()
-    await session.rollback()
-    state = inspect(user)
-    assert state.state is ObjectState.PERSISTENT
-    assert not state.was_deleted
-    session.expunge(user)
-    assert state.detached
-    assert not state.was_deleted
-
-
 async def test_rollback_restores_deleted_and_expires_changed(session: AsyncSession) -> None:
     doomed = User(name="doomed")
     changed = User(name="before")
@@ -206,6 +191,7 @@ async def test_rollback_restores_deleted_and_expires_changed(session: AsyncSessi
     await session.flush()
     await session.rollback()
     assert inspect(doomed).state is ObjectState.PERSISTENT
+    assert not inspect(doomed).was_deleted
     assert inspect(doomed).identity_key in session.identity_map
     assert doomed.name == "doomed"
     assert inspect(changed).state is ObjectState.EXPIRED
@@ -216,6 +202,10 @@ async def test_rollback_restores_deleted_and_expires_changed(session: AsyncSessi
     assert inspect(untouched).state is ObjectState.PERSISTENT
     assert untouched.name == "untouched"
     assert untouched.age == 3
+    # Detached without a committed delete: not deleted either.
+    session.expunge(doomed)
+    assert inspect(doomed).detached
+    assert not inspect(doomed).was_deleted
 
 
 async def test_rollback_expires_unflushed_changes(session: AsyncSession) -> None:
