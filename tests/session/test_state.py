@@ -170,7 +170,7 @@ async def test_delete_flush_commit(session: AsyncSession) -> None:
     state = inspect(user)
     assert inspect(user).state is ObjectState.DELETED
     assert state.deleted
-    assert not state.was_deleted  # not until the commit
+    assert not inspect(user).was_deleted  # not until the commit
     assert state.identity_key not in session.identity_map
     assert session.deleted == []
     await session.commit()
