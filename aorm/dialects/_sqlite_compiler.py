@@ -22,14 +22,37 @@ __all__ = ["SQLiteCompiler"]
 _NOW = "strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now')"
 
 
+_encode_json = json.JSONEncoder(allow_nan=True, separators=(",", ":")).encode
+
+#: Values encoded at once by :func:`json_array`.
+_JSON_CHUNK = 1000
+
+
+def json_array(values: list[Any]) -> str:
+    """``json.dumps(values)`` (compact), encoded a chunk at a time.
+
+    The encoder keeps a string per value until it joins them: for the
+    thousands of keys of a flush's DELETE that was more memory than the
+    keys themselves, all at once.
+    """
+    if len(values) <= _JSON_CHUNK:
+        return _encode_json(values)
+    chunks = [
+        _encode_json(values[start : start + _JSON_CHUNK])[1:-1]
+        for start in range(0, len(values), _JSON_CHUNK)
+    ]
+    return "[" + ",".join(chunks) + "]"
+
+
 def _json_list(element: Processor | None, label: str) -> Processor:
     """The list's values, processed, as one JSON array (for ``json_each``)."""
 
     def process(values: Iterable[Any]) -> str:
+        items = list(values)
         if element is not None:
-            values = process_all(element, list(values))
+            items = process_all(element, items)
         try:
-            return json.dumps(list(values), allow_nan=True, separators=(",", ":"))
+            return json_array(items)
         except TypeError as exc:
             raise DataError(f"{label}: in_() cannot send this value to SQLite: {exc}") from None
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from aorm.dialects._sqlite_compiler import json_array
 from aorm.exc import ArgumentError, DataError
 from aorm.sql import ColumnElement, bindparam, func, select, tuple_
 from tests.sql.compile_helpers import args, pg_compile, qmarks_to_dollars, sql_both, sqlite_compile
@@ -122,6 +124,20 @@ def test_in_list_is_one_parameter_whatever_its_length(schema: Schema) -> None:
     assert short._cache_key()[0] == long._cache_key()[0]
     assert args(sqlite_compile(short), short) == ["[1]"]
     assert args(pg_compile(long), long)[0][-1] == 99_999
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+def test_long_in_lists_encode_as_one_json_array(schema: Schema, count: int) -> None:
+    values: list[Any] = [i * 7 - 3 for i in range(count)]
+    # Every kind of JSON value, and text the encoder escapes, across chunk edges.
+    for position, odd in zip(
+        range(0, count, 333), [None, 1.5, float("nan"), 'é"\n', True, -0.0, 10**20], strict=False
+    ):
+        values[position] = odd
+    assert json_array(values) == json.dumps(values, separators=(",", ":"))
+    keys = list(range(count))
+    long = select(schema.users.c.id).where(schema.users.c.id.in_(keys))
+    assert args(sqlite_compile(long), long) == [json.dumps(keys, separators=(",", ":"))]
 
 
 def test_in_list_values_are_processed_by_the_column_type(schema: Schema) -> None:

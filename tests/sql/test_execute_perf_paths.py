@@ -351,3 +351,12 @@ async def test_executemany_binds_each_row_and_the_statement_values_once(tables: 
             await conn.execute(stmt, [{"key": 1, "new_name": "x"}, {"key": 2}])
         with pytest.raises(DataError, match=r"items\.name"):
             await conn.execute(stmt, [{"key": 1, "new_name": "x"}, {"key": 2, "new_name": 2}])
+
+
+async def test_an_in_list_of_thousands_of_keys_finds_exactly_those(tables: Engine) -> None:
+    # Longer than one encoding chunk of SQLite's JSON array; PostgreSQL's one array.
+    async with tables.begin() as conn:
+        await conn.execute(insert(items), [{"name": f"n{i}"} for i in range(3000)])
+        wanted = [*range(3, 3001, 2), 99_999]  # and a key with no row
+        found = await conn.execute(select(items.c.id).where(items.c.id.in_(wanted)))
+        assert sorted(found.scalars().all()) == wanted[:-1]
