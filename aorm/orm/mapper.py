@@ -12,7 +12,9 @@ under ``"_aorm_state"`` (:data:`aorm.orm.instrumentation.STATE_KEY`).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -25,9 +27,10 @@ from aorm.sql.schema import Column, Table
 if TYPE_CHECKING:
     from aorm.orm.registry import Registry
 
-__all__ = ["Mapper", "is_mapped_class", "mapper_of"]
+__all__ = ["Mapper", "is_mapped_class", "mapper_of", "per_mapper"]
 
 ModelT = TypeVar("ModelT")
+_ValueT = TypeVar("_ValueT")
 
 _creation_order = itertools.count()
 
@@ -180,3 +183,17 @@ def mapper_of(cls_or_obj: object) -> Mapper[Any]:
 def is_mapped_class(cls: object) -> bool:
     """True for a class mapped by a declarative base."""
     return isinstance(cls, type) and isinstance(cls.__dict__.get("__mapper__"), Mapper)
+
+
+def per_mapper(make: Callable[[Mapper[Any]], _ValueT]) -> Callable[[Mapper[Any]], _ValueT]:
+    """*make*, computed once per mapper and cached (weakly: an entry goes with its mapper)."""
+    cache: weakref.WeakKeyDictionary[Mapper[Any], _ValueT] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(make)
+    def cached(mapper: Mapper[Any]) -> _ValueT:
+        found = cache.get(mapper)
+        if found is None:
+            found = cache[mapper] = make(mapper)
+        return found
+
+    return cached

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aorm._collector import PausedCollector
 from aorm.orm.instrumentation import STATE_KEY
-from aorm.orm.mapper import Mapper, is_mapped_class
+from aorm.orm.mapper import Mapper, is_mapped_class, per_mapper
 from aorm.session.hydration_code import (
     BatchLoader,
     BatchLoaderFactory,
@@ -99,15 +99,10 @@ class MapperLoading:
         return {f"pk:{k}": v for k, v in zip(self.mapper.pk_keys, ident, strict=True)}
 
 
-_loading: weakref.WeakKeyDictionary[Mapper[Any], MapperLoading] = weakref.WeakKeyDictionary()
-
-
+@per_mapper
 def loading_for(mapper: Mapper[Any]) -> MapperLoading:
     """The cached :class:`MapperLoading` of *mapper*."""
-    found = _loading.get(mapper)
-    if found is None:
-        found = _loading[mapper] = MapperLoading(mapper)
-    return found
+    return MapperLoading(mapper)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,12 @@ not meet (callers skip the call altogether when the key set is empty).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from aorm.orm.join_conditions import RelationshipDirection
-from aorm.orm.mapper import Mapper
+from aorm.orm.mapper import Mapper, per_mapper
 from aorm.session.state import InstanceState
 
 __all__ = ["RelationshipKeys", "relationship_keys", "touches", "touching"]
@@ -47,26 +46,21 @@ class RelationshipKeys:
     delete_may_load: bool
 
 
-_cache: weakref.WeakKeyDictionary[Mapper[Any], RelationshipKeys] = weakref.WeakKeyDictionary()
-
-
+@per_mapper
 def relationship_keys(mapper: Mapper[Any]) -> RelationshipKeys:
     """The :class:`RelationshipKeys` of configured *mapper*."""
-    found = _cache.get(mapper)
-    if found is None:
-        live = [p for p in mapper.relationships.values() if not p.viewonly]
-        found = _cache[mapper] = RelationshipKeys(
-            writable=frozenset(p.key for p in live),
-            synced=frozenset(p.key for p in live if p.direction is not _MANYTOMANY),
-            orphaning=frozenset(p.key for p in live if p.cascade.delete_orphan),
-            many_to_one=frozenset(p.key for p in live if p.direction is _MANYTOONE),
-            many_to_many=frozenset(p.key for p in live if p.direction is _MANYTOMANY),
-            deleting=frozenset(p.key for p in live if p.cascade.delete),
-            delete_may_load=any(
-                p.cascade.delete and not (p.passive_deletes and p.uselist) for p in live
-            ),
-        )
-    return found
+    live = [p for p in mapper.relationships.values() if not p.viewonly]
+    return RelationshipKeys(
+        writable=frozenset(p.key for p in live),
+        synced=frozenset(p.key for p in live if p.direction is not _MANYTOMANY),
+        orphaning=frozenset(p.key for p in live if p.cascade.delete_orphan),
+        many_to_one=frozenset(p.key for p in live if p.direction is _MANYTOONE),
+        many_to_many=frozenset(p.key for p in live if p.direction is _MANYTOMANY),
+        deleting=frozenset(p.key for p in live if p.cascade.delete),
+        delete_may_load=any(
+            p.cascade.delete and not (p.passive_deletes and p.uselist) for p in live
+        ),
+    )
 
 
 def touches(keys: frozenset[str], state: InstanceState, new: bool) -> bool:

@@ -7,7 +7,6 @@ the dialect caches their compiled SQL by shape.
 from __future__ import annotations
 
 import datetime
-import weakref
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
 from functools import partial
@@ -17,7 +16,7 @@ from uuid import UUID
 
 from aorm.engine.connection import Connection
 from aorm.exc import ArgumentError
-from aorm.orm.mapper import Mapper
+from aorm.orm.mapper import Mapper, per_mapper
 from aorm.sql.array_dml import DeleteFromArrays, UpdateFromArrays
 from aorm.sql.dml import Delete, Insert, Update, delete, insert, update
 from aorm.sql.elements import ClauseElement
@@ -208,15 +207,10 @@ def _tuple_getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[
     return lambda _d: ()
 
 
-_statements: weakref.WeakKeyDictionary[Mapper[Any], MapperStatements] = weakref.WeakKeyDictionary()
-
-
+@per_mapper
 def statements_for(mapper: Mapper[Any]) -> MapperStatements:
     """The cached statements of *mapper*."""
-    found = _statements.get(mapper)
-    if found is None:
-        found = _statements[mapper] = MapperStatements(mapper)
-    return found
+    return MapperStatements(mapper)
 
 
 def sane_rowcount(conn: Connection) -> bool:

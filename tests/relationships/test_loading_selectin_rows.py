@@ -43,6 +43,17 @@ def _selects(statements: StatementLog, table: str) -> list[str]:
     return [s for s in statements.statements if s.startswith("SELECT") and f'FROM "{table}"' in s]
 
 
+async def _all_authors_with_books(
+    session: AsyncSession, statements: StatementLog, loading_data: Data, **options: Any
+) -> list[Author]:
+    """Every author with ``selectinload(Author.books, **options)``, logged afresh, checked."""
+    statements.clear()
+    stmt = select(Author).order_by(Author.id).options(selectinload(Author.books, **options))
+    authors = list((await session.scalars(stmt)).all())
+    assert {a.id: [b.id for b in a.books] for a in authors} == loading_data.author_books
+    return authors
+
+
 def test_row_keys_read_the_targets_own_columns() -> None:
     configure_mappers()
     books = row_keys(Author.__mapper__.relationships["books"])
@@ -69,10 +80,7 @@ def test_row_keys_of_a_many_to_many_come_after_the_entity() -> None:
 async def test_each_column_is_selected_once_and_the_keys_are_a_parameter(
     session: AsyncSession, statements: StatementLog, loading_data: Data
 ) -> None:
-    statements.clear()
-    stmt = select(Author).order_by(Author.id).options(selectinload(Author.books))
-    authors = (await session.scalars(stmt)).all()
-    assert {a.id: [b.id for b in a.books] for a in authors} == loading_data.author_books
+    authors = await _all_authors_with_books(session, statements, loading_data)
     assert all(b.author is a for a in authors for b in a.books)
     (books_sql,) = _selects(statements, "loading_books")
     assert books_sql.count('"loading_books"."author_id"') == 2  # selected, and in the WHERE
@@ -88,10 +96,7 @@ async def test_each_column_is_selected_once_and_the_keys_are_a_parameter(
 async def test_chunks_share_one_statement(
     session: AsyncSession, statements: StatementLog, loading_data: Data
 ) -> None:
-    statements.clear()
-    stmt = select(Author).order_by(Author.id).options(selectinload(Author.books, chunk_size=1))
-    authors = (await session.scalars(stmt)).all()
-    assert {a.id: [b.id for b in a.books] for a in authors} == loading_data.author_books
+    await _all_authors_with_books(session, statements, loading_data, chunk_size=1)
     chunks = _selects(statements, "loading_books")
     assert len(chunks) == 3
     assert len(set(chunks)) == 1
