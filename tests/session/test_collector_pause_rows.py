@@ -15,7 +15,6 @@ from datetime import datetime
 
 import pytest
 
-from aorm._collector import PausedCollector
 from aorm.engine import Engine
 from aorm.exc import ArgumentError
 from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -135,31 +134,3 @@ async def test_enabled_after_bad_input_raised_while_building_update_parameters(
             assert names == ["r0", "r1", "r2"]
     finally:
         await _PauseBase.metadata.drop_all(engine)
-
-
-@pytest.mark.usefixtures("collector_on")
-def test_many_objects_made_while_paused_are_collected_once_on_the_way_out() -> None:
-    generations: list[int] = []
-
-    def watch(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            generations.append(info["generation"])
-
-    young_threshold = gc.get_threshold()[0]
-    gc.callbacks.append(watch)
-    try:
-        with PausedCollector():
-            kept = [[i] for i in range(20 * young_threshold)]
-            assert generations == []
-        assert gc.isenabled()
-        # One collection of the middle generation took them all at once.
-        assert generations[:1] == [1]
-        assert gc.get_count()[0] < young_threshold
-        generations.clear()
-        with PausedCollector():
-            few = [[i] for i in range(10)]
-        assert generations == []  # a few objects are left to the collector's own pace
-    finally:
-        gc.callbacks.remove(watch)
-    assert len(kept) == 20 * young_threshold
-    assert len(few) == 10
