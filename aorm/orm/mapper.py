@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -107,6 +106,8 @@ class Mapper(Generic[ModelT]):
         self.attrs: dict[str, MapperAttribute] = {}
         self._setters: dict[str, Callable[[Any, Any], None]] = {}
         self._configured = False
+        # What per_mapper() functions computed from this mapper, by function.
+        self._derived: dict[Callable[[Mapper[Any]], Any], Any] = {}
         for key, column in self.columns.items():
             self._install_column(key, column)
 
@@ -186,14 +187,18 @@ def is_mapped_class(cls: object) -> bool:
 
 
 def per_mapper(make: Callable[[Mapper[Any]], _ValueT]) -> Callable[[Mapper[Any]], _ValueT]:
-    """*make*, computed once per mapper and cached (weakly: an entry goes with its mapper)."""
-    cache: weakref.WeakKeyDictionary[Mapper[Any], _ValueT] = weakref.WeakKeyDictionary()
+    """*make*, computed once per mapper and kept on the mapper (it goes with the mapper).
+
+    Kept in the mapper's own dict, under *make*: a plain dict lookup, where a
+    ``WeakKeyDictionary`` made a weak reference on every call, and some of
+    these run once per object (``session.delete()`` in a loop).
+    """
 
     @functools.wraps(make)
     def cached(mapper: Mapper[Any]) -> _ValueT:
-        found = cache.get(mapper)
+        found: _ValueT | None = mapper._derived.get(make)
         if found is None:
-            found = cache[mapper] = make(mapper)
+            found = mapper._derived[make] = make(mapper)
         return found
 
     return cached
