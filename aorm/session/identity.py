@@ -153,12 +153,6 @@ class IdentityMap(Mapping[IdentityKey, Any]):
         ref.key = key
         return ref
 
-    def forget(self, key: MapKey, ref: MapRef) -> None:
-        """Drop the entry under *key* if *ref* is still the one stored there."""
-        refs = self._refs
-        if refs.get(key) is ref:
-            del refs[key]
-
     def get_state(self, key: MapKey) -> InstanceState | None:
         """The state of the object under *key*, or None."""
         obj = self.lookup(key)

@@ -102,7 +102,11 @@ def _object_collected(state: InstanceState) -> None:
         return
     session = session_ref()
     if session is not None:
-        session._identity_map.forget(key, state)
+        # The entry goes only if it is still this state's. Inline: this runs for
+        # every object that dies in a session (a committed add_all() nobody holds).
+        refs = session._identity_map._refs
+        if refs.get(key) is state:
+            del refs[key]
 
 
 @final
