@@ -25,8 +25,13 @@ class _Node:
 
 
 @pytest.fixture
-def collections_started() -> Iterator[list[int]]:
-    """The generation of every collection started during the test (collector on)."""
+def collections_started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The generation of every collection started during the test (collector on).
+
+    The count of objects moved since the last forced full collection starts at
+    zero: earlier tests of the process would otherwise bring one on at any point.
+    """
+    monkeypatch.setattr(_collector, "_moved_since_full", 0)
     started: list[int] = []
 
     def watch(phase: str, info: dict[str, int]) -> None:
@@ -74,7 +79,6 @@ def test_a_full_collection_follows_once_enough_went_that_way(
     collections_started: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_collector, "FULL_COLLECTION_AFTER", _many() * 3 // 2)
-    monkeypatch.setattr(_collector, "_moved_since_full", 0)
     with PausedCollector():
         first = [_Node() for _ in range(_many())]
     assert collections_started == []
