@@ -18,7 +18,8 @@ cyclic garbage young at that moment is only freed by a full collection,
 so one is run after every :data:`FULL_COLLECTION_AFTER` objects moved this
 way. An application that froze objects itself (``gc.get_freeze_count()``)
 keeps them frozen: its pauses end with a collection of the two younger
-generations instead, which walks the new objects once.
+generations instead, which walks the new objects once. So do pauses on a
+free-threaded build, where freezing visits every object of the process.
 
 Only wrap code with no ``await`` inside: another task must never run while
 the collector is off. The collector is re-enabled on the way out, also when
@@ -28,6 +29,7 @@ the stretch raises, and left alone if the application had disabled it.
 from __future__ import annotations
 
 import gc
+import sysconfig
 from typing import Final
 
 __all__ = ["FULL_COLLECTION_AFTER", "PausedCollector"]
@@ -42,12 +44,17 @@ FULL_COLLECTION_AFTER = 1_000_000
 
 _moved_since_full = 0
 
+#: Whether gc.freeze()/unfreeze() just move the generations' lists (with the
+#: GIL); without it they stop every thread and visit the whole heap.
+FREEZE_MOVES_LISTS: Final = not sysconfig.get_config_var("Py_GIL_DISABLED")
+
 
 def _settle(young: int) -> None:
     """Deal with *young* objects that piled up while paused (the collector is still off)."""
     global _moved_since_full
-    if gc.get_freeze_count():
-        # Never thaw what the application froze (e.g. before forking workers).
+    if gc.get_freeze_count() or not FREEZE_MOVES_LISTS:
+        # Never thaw what the application froze (e.g. before forking workers),
+        # nor freeze where that visits the whole heap.
         gc.collect(1)
         return
     _moved_since_full += young

@@ -119,3 +119,16 @@ def test_left_alone_when_the_application_turned_the_collector_off(
     assert not gc.isenabled()
     assert collections_started == []
     assert len(kept) == _many()
+
+
+def test_a_free_threaded_build_collects_the_younger_generations(
+    collections_started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # There gc.freeze() visits every object of the process: a collection of
+    # the two younger generations walks only the new ones.
+    monkeypatch.setattr(_collector, "FREEZE_MOVES_LISTS", False)
+    with PausedCollector():
+        kept = [_Node() for _ in range(_many())]
+    assert collections_started == [1]
+    assert gc.get_freeze_count() == 0
+    assert len(kept) == _many()
