@@ -9,6 +9,7 @@ emptied before each test.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -72,3 +73,16 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue("pg_url")
     asyncio.run(_admin(url, "DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public"))
     return url
+
+
+@pytest.fixture(autouse=True)
+def _collector_thresholds_kept() -> Iterator[None]:
+    """Each test leaves the collector's thresholds as it found them.
+
+    mypy's API, which the typing tests run in this process, raises them for
+    good (to 200,000 new objects a young collection), and every later test
+    would run under them.
+    """
+    before = gc.get_threshold()
+    yield
+    gc.set_threshold(*before)

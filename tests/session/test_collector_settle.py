@@ -29,9 +29,14 @@ def collections_started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The generation of every collection started during the test (collector on).
 
     The count of objects moved since the last forced full collection starts at
-    zero: earlier tests of the process would otherwise bring one on at any point.
+    zero and the thresholds at CPython's defaults: earlier tests of the process
+    (mypy's API raises the thresholds) would otherwise change what happens.
     """
     monkeypatch.setattr(_collector, "_moved_since_full", 0)
+    # CPython's default thresholds, whatever ran before, and no young objects yet.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    gc.collect()
     started: list[int] = []
 
     def watch(phase: str, info: dict[str, int]) -> None:
@@ -45,7 +50,10 @@ def collections_started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         yield started
     finally:
         gc.callbacks.remove(watch)
-        if not was:
+        gc.set_threshold(*thresholds)
+        if was:
+            gc.enable()
+        else:
             gc.disable()
 
 
