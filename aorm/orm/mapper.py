@@ -189,9 +189,8 @@ def is_mapped_class(cls: object) -> bool:
 def per_mapper(make: Callable[[Mapper[Any]], _ValueT]) -> Callable[[Mapper[Any]], _ValueT]:
     """*make*, computed once per mapper and kept on the mapper (it goes with the mapper).
 
-    Kept in the mapper's own dict, under *make*: a plain dict lookup, where a
-    ``WeakKeyDictionary`` made a weak reference on every call, and some of
-    these run once per object (``session.delete()`` in a loop).
+    Kept in the mapper's own dict under *make*, so a call is one plain dict
+    lookup: some of these run once per object (``session.delete()`` in a loop).
     """
 
     @functools.wraps(make)

@@ -150,9 +150,14 @@ class Compiled:
             return [tuple(fixed) for _ in rows]
         if type(rows) is KeyedRows:
             if rows.values:
-                if len(named) == len(fixed) and _takes_as_is(named, rows):
-                    return rows.values
-                columns = _bind_columns(fixed, named, rows.column)
+                # The rows' own tuples are the arguments when the slots take their
+                # keys in order and no processor changes a value.
+                as_is = (
+                    len(named) == len(fixed)
+                    and tuple(name for _, name, _ in named) == rows.keys
+                    and type(rows.values[0]) is tuple
+                )
+                columns = _bind_columns(fixed, named, rows.column, rows.values if as_is else None)
                 if columns is not None:
                     return columns
         elif len(set(map(type, rows))) == 1 and type(rows[0]) is dict:
@@ -176,25 +181,6 @@ class Compiled:
         return out
 
 
-def _takes_as_is(named: list[tuple[int, str, Processor | None]], rows: KeyedRows) -> bool:
-    """Whether *rows*' own tuples are the arguments: the slots take its keys in
-    order, and no processor changes a value (each still checks every value)."""
-    if tuple(name for _, name, _ in named) != rows.keys or type(rows.values[0]) is not tuple:
-        return False
-    if any(p is not None and p not in _batches for _, _, p in named):
-        return False
-    for position, (_, _, processor) in enumerate(named):
-        if processor is None:
-            continue
-        values = list(map(itemgetter(position), rows.values))
-        try:
-            if process_all(processor, values) is not values:
-                return False
-        except Exception:
-            return False  # the row-by-row loop raises the first error
-    return True
-
-
 def _dict_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
     return list(map(itemgetter(name), rows))
 
@@ -203,6 +189,7 @@ def _bind_columns(
     fixed: list[Any],
     named: list[tuple[int, str, Processor | None]],
     column_of: Callable[[str], list[Any]],
+    rows_as_is: list[tuple[Any, ...]] | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """:meth:`Compiled.bind_many` column by column; None if any row is missing a key
     or any value is refused (the row-by-row loop then raises the first error).
@@ -210,14 +197,25 @@ def _bind_columns(
     *column_of* gives the rows' values of one parameter name. Only for
     processors with batch forms (pure, and run again by that loop on an
     error): others, a TypeDecorator's ``process_bind``, see rows in order.
+    *rows_as_is*, when given, are the arguments already (in slot order): they
+    are returned if every processor checks its column without changing it.
     """
     if any(p is not None and p not in _batches for _, _, p in named):
         return None
     columns: list[Any] = [repeat(value) for value in fixed]
+    unchanged = True
     try:
+        # The processed columns first: they decide whether *rows_as_is* will do.
         for position, name, processor in named:
-            values = column_of(name)
-            columns[position] = values if processor is None else process_all(processor, values)
+            if processor is not None:
+                values = column_of(name)
+                columns[position] = process_all(processor, values)
+                unchanged = unchanged and columns[position] is values
+        if rows_as_is is not None and unchanged:
+            return rows_as_is
+        for position, name, processor in named:
+            if processor is None:
+                columns[position] = column_of(name)
     except Exception:
         return None
     # Not strict: the statement's own values are endless repeats beside the rows' lists.
