@@ -12,9 +12,14 @@ A select-IN load also groups the objects by their key columns; its loop
 (:func:`grouping_loader_factory`) does that as it makes them, one pass over
 the rows instead of two, as long as every row makes a new object.
 
+Each new object's state is made in the loop too, its fields written out
+from :data:`~aorm.session.state.INITIAL_FIELDS` rather than set by a call
+to ``InstanceState.loaded()`` per row.
+
 The generated source holds only the mapper's attribute keys (as string
-literals, through ``repr()``) and column positions (ints); everything else
-comes in as arguments of the factory.
+literals, through ``repr()``), column positions (ints) and the state's
+field names; every value comes in as an argument of the factory or from
+:mod:`aorm.session.state`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aorm.exc import MappingError
+from aorm.session.state import INITIAL_FIELDS, bare_state_maker
 
 __all__ = [
     "BatchLoader",
@@ -44,17 +50,18 @@ BatchLoader = Callable[[Iterable[Sequence[Any]]], list[Any]]
 GroupingLoader = Callable[[Iterable[Sequence[Any]]], tuple[list[Any], dict[Any, list[Any]] | None]]
 
 #: Binds the generated loop to one query's identity map and session: called as
-#: ``factory(cls, refs, mapper, make_state, session_ref, existing, loading,
-#: state_key)``.
+#: ``factory(cls, refs, mapper, session_ref, existing, loading, state_key)``.
 BatchLoaderFactory = Callable[..., BatchLoader]
 #: The same for a :data:`GroupingLoader`.
 GroupingLoaderFactory = Callable[..., GroupingLoader]
 
 _TEMPLATE = """\
-def factory(cls, refs, mapper, make_state, session_ref,
+def factory(cls, refs, mapper, session_ref,
             existing, loading, state_key):
     refs_get = refs.get
     new = cls.__new__
+    new_ref, state_class, collected = bare_state_maker()
+{initial_setup}
 
     def load_all(rows):
         out = []
@@ -73,8 +80,13 @@ def factory(cls, refs, mapper, make_state, session_ref,
             obj = new(cls)
             d = obj.__dict__
 {fill}
-            # The state is the map's weak reference to the object.
-            d[state_key] = state = make_state(obj, mapper, key, session_ref)
+            # The state is the map's weak reference to the object; its fields
+            # are set here, as InstanceState.loaded() sets them, without a call.
+            d[state_key] = state = new_ref(state_class, obj, collected)
+            state.mapper = mapper
+            state.key = key
+            state._session_ref = session_ref
+{initial_fields}
             refs[key] = state
             append(obj)
 {group}
@@ -144,8 +156,28 @@ def _compile(
             "group": _group_source(group_positions),
             "result": "out, (groups if fresh else None)",
         }
-    source = _TEMPLATE.format(key=_key_source(pk_positions), fill=fill, **parts)
-    namespace: dict[str, Any] = {}
+    # The initial values come in by name (each bound once, in the factory):
+    # only the field names, checked to be identifiers, go into the source.
+    names = list(INITIAL_FIELDS)
+    if not all(name.isidentifier() for name in names):  # pragma: no cover - state.py's table
+        raise MappingError("a state field name is not an identifier")
+    initial_setup = _indented(
+        [f"initial_{i:d} = INITIAL_FIELDS[{name!r}]" for i, name in enumerate(names)], 4
+    )
+    initial_fields = _indented(
+        [f"state.{name} = initial_{i:d}" for i, name in enumerate(names)], 12
+    )
+    source = _TEMPLATE.format(
+        key=_key_source(pk_positions),
+        fill=fill,
+        initial_setup=initial_setup,
+        initial_fields=initial_fields,
+        **parts,
+    )
+    namespace: dict[str, Any] = {
+        "INITIAL_FIELDS": INITIAL_FIELDS,
+        "bare_state_maker": bare_state_maker,
+    }
     exec(compile(source, "<aorm hydration loop>", "exec"), namespace)
     return namespace["factory"]
 

@@ -316,7 +316,6 @@ class Hydrator:
             loading.class_,
             self._identity_map._refs,
             loading.mapper,
-            InstanceState.loaded,
             self._session_ref,
             self._existing,
             loading,

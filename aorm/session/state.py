@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import enum
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, final
 
 from aorm.exc import ArgumentError, ExpiredAttributeError
@@ -86,6 +87,23 @@ def _same_value(old: Any, new: Any) -> bool:
 
 #: ``weakref.ref.__new__``: makes a state (a weak reference) without a Python ``__new__`` call.
 _new_ref: Any = weakref.ref.__new__
+
+#: What every field of a new state starts as, but the three its maker sets
+#: from its arguments (``mapper``, ``key``, ``_session_ref``). ``__new__`` and
+#: :meth:`InstanceState.loaded` write these out, and the generated hydration
+#: loops (:mod:`aorm.session.hydration_code`) are written from this table: a
+#: per-row call or loop over it would cost more than the stores themselves.
+INITIAL_FIELDS: Final[Mapping[str, Any]] = MappingProxyType(
+    {
+        "changes": None,
+        "collection_changes": None,
+        "empty_relationships": (),
+        "expired_attributes": _EMPTY,
+        "marked_deleted": False,
+        "flushed_deleted": False,
+        "generated_keys": (),
+    }
+)
 
 
 def _object_collected(state: InstanceState) -> None:
@@ -201,8 +219,8 @@ class InstanceState(weakref.ref[Any]):
         The state is the identity map's weak reference to *obj*; like every
         state, it drops its own entry when *obj* dies (:func:`_object_collected`).
         It sets every field as ``__new__`` does, written out rather than
-        shared: this runs once per loaded row, and a shared helper would be a
-        second call each time. A field added to one goes in both.
+        shared: a shared helper would be a second call each time. A field
+        added to one goes in both, and in :data:`INITIAL_FIELDS`.
         """
         state: InstanceState = _new_ref(cls, obj, _object_collected)
         state.mapper = mapper
@@ -372,7 +390,14 @@ class InstanceState(weakref.ref[Any]):
             ref = self._session_ref
             session = ref() if ref is not None else None
             if session is not None:
-                session._state_dirty(self)
+                identity_map = session._identity_map
+                if identity_map._refs.get(self.key) is self and session._transaction is not None:
+                    # The usual case of session._state_dirty(), without its calls: the
+                    # object is mapped under its state (made from a row, or inserted)
+                    # and a transaction is open. From now on the session holds it.
+                    identity_map._strong[self.key] = self()
+                else:
+                    session._state_dirty(self)
 
     def collection_changed(self, key: str, added: Sequence[Any], removed: Sequence[Any]) -> None:
         """Record objects added to / removed from collection *key*.
@@ -561,3 +586,13 @@ def inspect(obj: object) -> InstanceState:
     Raises :class:`~aorm.exc.ArgumentError` for an object that is not mapped.
     """
     return instance_state_of(obj)
+
+
+def bare_state_maker() -> tuple[Callable[..., InstanceState], type[InstanceState], Any]:
+    """``(make, InstanceState, on_collected)`` for code that sets a new state's fields itself.
+
+    ``make(InstanceState, obj, on_collected)`` is a state of *obj* with no
+    field set yet: the caller sets ``mapper``, ``key``, ``_session_ref`` and
+    every field of :data:`INITIAL_FIELDS`, as :meth:`InstanceState.loaded` does.
+    """
+    return _new_ref, InstanceState, _object_collected

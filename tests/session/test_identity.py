@@ -125,6 +125,24 @@ async def test_dirty_objects_are_held_until_flushed(session: AsyncSession) -> No
     assert await session.scalar(select(User.name)) == "grace"
 
 
+async def test_a_change_between_transactions_holds_the_object_and_begins_one(
+    session: AsyncSession,
+) -> None:
+    session.add(User(name="ada"))
+    await session.commit()
+    loaded = await session.get(User, 1)
+    assert loaded is not None
+    await session.commit()  # objects stay loaded (expire_on_commit=False); no transaction
+    assert not session.in_transaction()
+    loaded.name = "grace"
+    assert session.in_transaction()
+    del loaded
+    gc.collect()
+    assert len(session.identity_map) == 1
+    await session.commit()
+    assert await session.scalar(select(User.name)) == "grace"
+
+
 async def test_clean_objects_are_held_weakly(engine: Engine) -> None:
     total, batch = 100_000, 10_000
     async with engine.begin() as conn:

@@ -14,8 +14,10 @@ import pytest
 
 from aorm.engine import Engine, create_engine
 from aorm.orm import DeclarativeBase, Mapped, mapped_column
+from aorm.orm.mapper import mapper_of
 from aorm.session import AsyncSession, identity_key, inspect
 from aorm.session.identity import map_key
+from aorm.session.state import INITIAL_FIELDS, InstanceState
 from aorm.sql.select import select
 from aorm.sql.types import String
 
@@ -140,3 +142,42 @@ async def test_states_of_objects_in_no_session_die_quietly(engine: Engine) -> No
         found = await session.get(Point, ident)
         assert found is not None
         assert found.label == "gone"
+
+
+def _fields(state: InstanceState) -> dict[str, object]:
+    return {name: getattr(state, name) for name in InstanceState.__slots__}
+
+
+async def test_every_way_of_making_a_state_starts_its_fields_alike(engine: Engine) -> None:
+    # __new__, loaded() and the generated hydration loops each write the fields
+    # out; INITIAL_FIELDS is the table they must agree with.
+    made_by_maker = {"mapper", "key", "_session_ref"}
+    assert set(InstanceState.__slots__) == made_by_maker | set(INITIAL_FIELDS)
+    new = Point(label="new")
+    transient = inspect(new)
+    assert _fields(transient) == {
+        **INITIAL_FIELDS,
+        "mapper": mapper_of(Point),
+        "key": None,
+        "_session_ref": None,
+    }
+    async with AsyncSession(engine) as session:
+        many = (await session.scalars(select(Point).order_by(Point.id))).all()
+        one = await session.get(Point, many[0].id)
+        assert one is many[0]
+        session.expunge(many[1])
+        got = await session.get(Point, many[1].id)  # the single-row loader
+        assert got is not None
+        assert got is not many[1]
+        for obj in (many[0], got):
+            state = inspect(obj)
+            assert _fields(state) == {
+                **INITIAL_FIELDS,
+                "mapper": mapper_of(Point),
+                "key": map_key(Point, (obj.id,)),
+                "_session_ref": session._ref,
+            }
+        by_hand = InstanceState.loaded(new, mapper_of(Point), map_key(Point, (99,)), session._ref)
+        assert {k: v for k, v in _fields(by_hand).items() if k in INITIAL_FIELDS} == dict(
+            INITIAL_FIELDS
+        )
