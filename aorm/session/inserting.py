@@ -178,7 +178,7 @@ def _keyed_rows(plan: MapperStatements, dicts: Sequence[dict[str, Any]]) -> Keye
     for key, _ckey, _column, _kind in plan.special_columns:
         if any(map(_is_not_none, map(methodcaller("get", key), dicts))):
             return None  # the object sets it: it goes in its row
-    return KeyedRows(plan.plain_column_keys, values)
+    return KeyedRows(plan.plain_column_keys, values, checked=True)
 
 
 def _row_dicts(

@@ -163,7 +163,7 @@ async def update_rows(
         names = (*(new_names[k] for k in keys), f"old:{simple_key}")
         # Rows read from the __dict__s only as the statement needs them: no
         # tuple per row at all where it takes its parameters as columns.
-        keyed_rows = KeyedRows.of_dicts(names, dicts, (*keys, simple_key))
+        keyed_rows = KeyedRows.of_dicts(names, dicts, (*keys, simple_key), checked=True)
         await _update_group(conn, plan, keys, versioned, keyed_rows)
     for keys, rows in groups.items():
         await _update_group(conn, plan, keys, versioned, rows)

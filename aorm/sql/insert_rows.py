@@ -167,6 +167,8 @@ def _keyed_values(shape: RowShape, rows: KeyedRows) -> list[Sequence[Any]] | Non
         values = [(row[order[0]],) for row in rows.values]
     else:
         values = list(map(itemgetter(*order), rows.values))
+    if rows.checked:
+        return values
     if not _PLAIN_TYPES.issuperset(map(type, chain.from_iterable(values))):
         for row, row_values in zip(rows, values, strict=True):
             if not _PLAIN_TYPES.issuperset(map(type, row_values)):

@@ -32,19 +32,30 @@ class KeyedRows(Sequence[Mapping[str, Any]]):
     only when ``values`` is first read: a statement that takes its
     parameters column by column (PostgreSQL's arrays) reads the columns
     straight from the mappings, and no tuple per row is ever made.
+
+    *checked* says the maker has made sure no value is a SQL expression (a
+    flush checks its rows as it reads them), so an INSERT need not look again.
     """
 
-    __slots__ = ("_fields", "_sources", "_values", "keys")
+    __slots__ = ("_fields", "_sources", "_values", "checked", "keys")
 
-    def __init__(self, keys: tuple[str, ...], values: list[tuple[Any, ...]]) -> None:
+    def __init__(
+        self, keys: tuple[str, ...], values: list[tuple[Any, ...]], *, checked: bool = False
+    ) -> None:
         self.keys = keys
+        self.checked = checked
         self._values: list[tuple[Any, ...]] | None = values
         self._sources: Sequence[Mapping[str, Any]] = ()
         self._fields: tuple[str, ...] = ()
 
     @classmethod
     def of_dicts(
-        cls, keys: tuple[str, ...], sources: Sequence[Mapping[str, Any]], fields: tuple[str, ...]
+        cls,
+        keys: tuple[str, ...],
+        sources: Sequence[Mapping[str, Any]],
+        fields: tuple[str, ...],
+        *,
+        checked: bool = False,
     ) -> KeyedRows:
         """Rows whose *keys* take the values of *fields* (in the same order) of each of *sources*.
 
@@ -53,7 +64,7 @@ class KeyedRows(Sequence[Mapping[str, Any]]):
         """
         if len(fields) != len(keys):
             raise ValueError("of_dicts() needs one field per key")
-        rows = cls(keys, [])
+        rows = cls(keys, [], checked=checked)
         rows._values = None
         rows._sources = sources
         rows._fields = fields

@@ -487,6 +487,18 @@ def test_rows_with_the_same_keys_refuse_a_sql_expression() -> None:
         list(group_rows(insert(things), rows))
 
 
+def test_keyed_rows_are_checked_for_sql_unless_their_maker_did() -> None:
+    values = [("a", 1), ("b", literal(2))]
+    with pytest.raises(ArgumentError, match=r"row value for things\.rank is a SQL expression"):
+        list(group_rows(insert(things), KeyedRows(("name", "rank"), values)))
+    plain = [("a", 1), ("b", 2)]
+    [(columns, got)] = list(
+        group_rows(insert(things), KeyedRows(("name", "rank"), plain, checked=True))
+    )
+    assert [c.name for c in columns] == ["name", "rank"]
+    assert got == plain
+
+
 def test_rows_with_the_same_keys_still_get_defaults_once_each() -> None:
     calls: list[int] = []
 
