@@ -171,6 +171,13 @@ def _finalize(
             state.collection_changes = None
             if stale:
                 state.expire(stale)
+            if single is not None:
+                # The usual key of one column: compared as the tuples below would
+                # compare it, without making one per object.
+                value = obj.__dict__[single]
+                old_value = old_key[1]
+                if value is old_value or value == old_value:
+                    continue
             ident = pk_getter(obj.__dict__)
             if ident != old_key[1:]:
                 new_key = (cls, *ident)
