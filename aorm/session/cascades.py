@@ -36,7 +36,7 @@ from aorm.orm.mapper import mapper_of
 from aorm.orm.relationships import RelationshipProperty
 from aorm.session import executing
 from aorm.session.related import by_mapper, fetch_related, known_related, loaded_related, state_of
-from aorm.session.relationship_keys import relationship_keys, touches, touching
+from aorm.session.relationship_keys import relationship_keys, touching
 from aorm.session.state import InstanceState, instance_state_of
 
 if TYPE_CHECKING:
@@ -271,12 +271,16 @@ def deletes_only_itself(state: InstanceState) -> bool:
     So when each relationship cascading ``delete`` leaves what is not loaded
     to the database (``passive_deletes``) and holds nothing in memory.
     """
-    if state() is None:
+    obj = state()
+    if obj is None:
         return False
     keys = relationship_keys(state.mapper)
     if keys.delete_may_load:
         return False
-    return not (keys.deleting and touches(keys.deleting, state, True))
+    deleting = keys.deleting
+    # Whether it holds any of them in memory: a relationship in __dict__ or an
+    # unflushed collection change (one set operation; this runs per object deleted).
+    return not deleting or (not state.collection_changes and deleting.isdisjoint(obj.__dict__))
 
 
 async def _related_for_delete(

@@ -19,7 +19,7 @@ from aorm.orm.join_conditions import RelationshipDirection
 from aorm.orm.mapper import Mapper, per_mapper
 from aorm.session.state import InstanceState
 
-__all__ = ["RelationshipKeys", "relationship_keys", "touches", "touching"]
+__all__ = ["RelationshipKeys", "relationship_keys", "touching"]
 
 _MANYTOONE = RelationshipDirection.MANYTOONE
 _MANYTOMANY = RelationshipDirection.MANYTOMANY
@@ -63,31 +63,21 @@ def relationship_keys(mapper: Mapper[Any]) -> RelationshipKeys:
     )
 
 
-def touches(keys: frozenset[str], state: InstanceState, new: bool) -> bool:
-    """Whether *state*'s object may hold something for *keys* this flush must look at.
-
-    A new object: one of *keys* is in its ``__dict__`` (set, or a collection
-    made) or it has collection changes. A loaded one: one of *keys* is in
-    its changes or collection changes.
-    """
-    if state.collection_changes:
-        return True
-    if new:
-        obj = state.object
-        return obj is not None and not keys.isdisjoint(obj.__dict__)
-    changes = state.changes
-    return changes is not None and not keys.isdisjoint(changes)
-
-
 def touching(
     states: Iterable[InstanceState],
     pick: Callable[[RelationshipKeys], frozenset[str]],
     new: bool,
 ) -> Iterator[InstanceState]:
-    """Those of *states* that :func:`touches` the keys *pick* takes of their mapper, in order."""
+    """Those of *states* whose object may hold something under the keys *pick* takes of
+    their mapper, in order: the objects a flush step must look at.
+
+    A new object (*new*): one of the keys is in its ``__dict__`` (set, or a
+    collection made) or it has collection changes. A loaded one: one of the
+    keys is in its changes or collection changes.
+    """
     mapper: Mapper[Any] | None = None
     keys: frozenset[str] = frozenset()
-    # touches() written out: this runs once per flushed object, several times a flush.
+    # One set operation per object: this runs once per flushed object, several times a flush.
     for state in states:
         if state.mapper is not mapper:
             # Consecutive states mostly share a mapper: one look-up per run of them.

@@ -311,6 +311,25 @@ class AsyncSession:
         # Up to the cascade walk nothing is awaited, so nothing can interleave:
         # the guard is only checked, and entered for the walk.
         self._guard.check_idle("delete")
+        tx = self._transaction
+        d = getattr(obj, "__dict__", None)
+        state = d.get(STATE_KEY) if d is not None else None
+        if (
+            type(state) is InstanceState
+            # A root transaction in use: _check_usable() would pass, and none is to begin.
+            and tx is not None
+            and tx.parent is None
+            and tx.state is _ACTIVE
+            and state._session_ref is self._ref
+            and state.key is not None
+            and not (state.marked_deleted or state.flushed_deleted)
+            and cascades.deletes_only_itself(state)
+        ):
+            # A delete in a loop over this session's objects: what the steps
+            # below come to for it, in one test.
+            state.marked_deleted = True
+            self._deleted[state] = obj
+            return
         self._check_usable()
         state = instance_state_of(obj)
         if state.key is None:
