@@ -21,15 +21,14 @@ included), and the writes relationships imply:
 * **post_update** relationships are written by a separate UPDATE once both
   rows exist, and nulled before a row referring through one is deleted,
   which breaks cycles between rows.
-* **Row order** inside a self-referencing table follows the relationships
-  (:func:`relationship_row_dependencies`, registered with the unit of work),
+* **Row order** inside a self-referencing table follows the relationships,
   and rows whose parent's key is generated in the same flush are inserted in
-  waves (:func:`insert_waves`), parents first.
+  waves, parents first (:mod:`aorm.session.row_order`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
@@ -47,19 +46,15 @@ from aorm.session.new_collections import fill_new_relationships
 from aorm.session.persistence import post_update_rows
 from aorm.session.related import by_mapper, fetch_related, loaded_related, state_of
 from aorm.session.relationship_keys import touching
+from aorm.session.row_order import is_post_update
 from aorm.session.state import InstanceState
-from aorm.session.unit_of_work import FlushPlan, row_dependency_sources
+from aorm.session.unit_of_work import FlushPlan
 
 if TYPE_CHECKING:
     from aorm.session.session import AsyncSession
     from aorm.session.transaction import SessionTransaction
 
-__all__ = [
-    "FlushWork",
-    "insert_waves",
-    "prepare_flush",
-    "relationship_row_dependencies",
-]
+__all__ = ["FlushWork", "prepare_flush"]
 
 _ONETOMANY = RelationshipDirection.ONETOMANY
 _MANYTOONE = RelationshipDirection.MANYTOONE
@@ -73,11 +68,6 @@ _OWN: Final = 3  # the row's own many-to-one
 
 def _is_object(value: Any) -> bool:
     return value is not None and value is not NO_VALUE
-
-
-def _is_post_update(prop: RelationshipProperty[Any]) -> bool:
-    reverse = prop.reverse_property
-    return prop.post_update or (reverse is not None and reverse.post_update)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -197,7 +187,7 @@ class FlushWork:
             shape = self._shapes[id(prop)] = (
                 pairs,
                 tuple(k for _, k in pairs),
-                _is_post_update(prop),
+                is_post_update(prop),
             )
         pairs, dest_keys, post = shape
         entry = self._syncs.get(id(dest))
@@ -385,7 +375,7 @@ class FlushWork:
             props = [
                 p
                 for p in mapper.relationships.values()
-                if p.direction is _MANYTOONE and _is_post_update(p) and not p.viewonly
+                if p.direction is _MANYTOONE and is_post_update(p) and not p.viewonly
             ]
             if not props:
                 continue
@@ -536,87 +526,3 @@ async def prepare_flush(session: AsyncSession) -> FlushWork:
         work.associations.collect_deleted(mapper, states)
     work._collect_passive()
     return work
-
-
-# -- row order inside one table ------------------------------------------------------
-
-
-def _self_referential(mapper: Mapper[Any]) -> list[RelationshipProperty[Any]]:
-    return [
-        prop
-        for prop in mapper.relationships.values()
-        if prop.mapper is mapper
-        and prop.direction is not _MANYTOMANY
-        and not prop.viewonly
-        and not _is_post_update(prop)
-    ]
-
-
-def _row_pairs(
-    mapper: Mapper[Any], states: Sequence[InstanceState]
-) -> Iterator[tuple[InstanceState, InstanceState, tuple[str, ...]]]:
-    """``(first, then, keys)``: *then* refers to *first* through *first*'s columns *keys*."""
-    props = _self_referential(mapper)
-    if not props:
-        return
-    members = {id(s) for s in states}
-    for prop in props:
-        if prop.direction is _MANYTOONE:
-            for state in states:
-                obj = state.object
-                value = obj.__dict__.get(prop.key) if obj is not None else None
-                if _is_object(value):
-                    target = state_of(value)
-                    if target is not None and id(target) in members and target is not state:
-                        yield target, state, prop.remote_keys
-        else:
-            for state in states:
-                for child in loaded_related(state, prop):
-                    child_state = state_of(child)
-                    if (
-                        child_state is not None
-                        and id(child_state) in members
-                        and child_state is not state
-                    ):
-                        yield state, child_state, prop.local_keys
-
-
-def relationship_row_dependencies(
-    mapper: Mapper[Any], states: Sequence[InstanceState]
-) -> Iterator[tuple[InstanceState, InstanceState]]:
-    """Row dependencies from self-referential relationships: a parent before its children."""
-    for first, then, _keys in _row_pairs(mapper, states):
-        yield first, then
-
-
-def insert_waves(mapper: Mapper[Any], states: list[InstanceState]) -> list[list[InstanceState]]:
-    """*states* (in row order) split into INSERT batches so a parent's generated key is known.
-
-    A row referring to a row of the same table whose key the database
-    generates goes in a later batch than that row; without such references
-    all rows go in one batch.
-    """
-    if len(states) < 2:
-        return [states]
-    waiting: dict[int, list[InstanceState]] = {}
-    for first, then, keys in _row_pairs(mapper, states):
-        obj = first.object
-        if first.key is None and obj is not None and any(obj.__dict__.get(k) is None for k in keys):
-            waiting.setdefault(id(then), []).append(first)
-    if not waiting:
-        return [states]
-    level: dict[int, int] = {}
-    waves: list[list[InstanceState]] = []
-    for state in states:
-        depth = 0
-        for first in waiting.get(id(state), ()):
-            if id(first) in level:
-                depth = max(depth, level[id(first)] + 1)
-        level[id(state)] = depth
-        while len(waves) <= depth:
-            waves.append([])
-        waves[depth].append(state)
-    return waves
-
-
-row_dependency_sources.append(relationship_row_dependencies)

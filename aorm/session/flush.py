@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 
 from aorm._collector import PausedCollector
 from aorm.exc import DBAPIError, InvalidStateError
-from aorm.session.dependencies import insert_waves, prepare_flush
+from aorm.session.dependencies import prepare_flush
 from aorm.session.flush_journal import FlushJournal
 from aorm.session.inserting import insert_rows
 from aorm.session.persistence import delete_rows, update_rows
+from aorm.session.row_order import insert_waves
 from aorm.session.row_statements import statements_for
 from aorm.session.unit_of_work import FlushPlan, build_flush_plan
 

@@ -13,7 +13,7 @@ where rows depend on each other (a self-referencing table): then a row comes
 after the rows it refers to (and, for deletes, before them). Those row
 dependencies come from :data:`row_dependency_sources`: the built-in source
 reads foreign-key values that match another flushed row's key (except the
-columns of ``post_update`` relationships); :mod:`aorm.session.dependencies`
+columns of ``post_update`` relationships); :mod:`aorm.session.row_order`
 registers another that reads related objects.
 """
 
