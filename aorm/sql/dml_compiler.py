@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from itertools import chain
+from functools import partial
+from itertools import chain, cycle, islice, repeat
 from typing import Any
 
 from aorm.exc import ArgumentError, CompileError
@@ -376,13 +377,27 @@ class DMLCompiler(SelectCompiler):
     ) -> tuple[str, tuple[BindSlot, ...]]:
         """`` (cols) VALUES (…), …`` with final placeholders, and their slots in order."""
         width = len(columns)
+        count = nrows * width
         processors = [self._column_processor(c) for c in columns]
+        # A template holds thousands of slots (a new engine compiles its first
+        # large INSERT while a flush waits): made in C, each straight from its
+        # (name, index, processor) tuple, without BindSlot's Python __new__.
         slots = tuple(
-            BindSlot(None, r * width + i, processors[i]) for r in range(nrows) for i in range(width)
+            map(
+                partial(tuple.__new__, BindSlot),
+                zip(repeat(None), range(count), islice(cycle(processors), count)),
+            )
         )
         placeholder = self.dialect.placeholder
-        marks = [placeholder(n) for n in range(1, nrows * width + 1)]
-        row_sql = ["(" + ", ".join(marks[r * width : (r + 1) * width]) + ")" for r in range(nrows)]
+        if placeholder(1) == placeholder(2):
+            # Unnumbered placeholders (``?``): every row's text is the same.
+            row = "(" + ", ".join([placeholder(1)] * width) + ")"
+            row_sql = [row] * nrows
+        else:
+            marks = [placeholder(n) for n in range(1, count + 1)]
+            row_sql = [
+                "(" + ", ".join(marks[r * width : (r + 1) * width]) + ")" for r in range(nrows)
+            ]
         names = ", ".join(self.quote(c.name or "") for c in columns)
         return f" ({names}) VALUES " + ", ".join(row_sql), slots
 

@@ -21,6 +21,7 @@ from aorm.sql import (
     select,
     update,
 )
+from aorm.sql.compiled import BindSlot
 from tests.sql.compile_helpers import (
     FakePostgreSQL,
     FakeSQLite,
@@ -269,6 +270,32 @@ def test_insert_batches_stay_under_the_parameter_limit(schema: Schema) -> None:
         'ORDER BY "aorm_rows"."aorm_ordinal" RETURNING "addresses"."id"'
     )
     assert pg_batches[0][1] == [[r["user_id"] for r in rows], [r["email"] for r in rows]]
+
+
+def test_a_values_batch_template_numbers_and_types_every_placeholder() -> None:
+    # The template of a many-row VALUES batch is made in bulk: each placeholder
+    # still has its own number (where the dialect numbers them) and slot, whose
+    # processor is its column's, in row order.
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("a", Integer),
+        Column("b", String),
+    )
+    stmt = insert(table)
+    for compiler, marks in (
+        (SQLiteCompiler(FakeSQLite()), ["?"] * 6),
+        (PGCompiler(FakePostgreSQL()), [f"${n}" for n in range(1, 7)]),
+    ):
+        template = compiler._batch_template(stmt, [table.c.a, table.c.b], 3)
+        rows_sql = ", ".join(f"({marks[r * 2]}, {marks[r * 2 + 1]})" for r in range(3))
+        assert template.sql == f'INSERT INTO "t" ("a", "b") VALUES {rows_sql}'
+        assert [(s.name, s.index) for s in template.slots] == [(None, i) for i in range(6)]
+        assert all(type(s) is BindSlot for s in template.slots)
+        a_processor, b_processor = template.slots[0].processor, template.slots[1].processor
+        assert a_processor is not b_processor
+        assert [s.processor for s in template.slots] == [a_processor, b_processor] * 3
 
 
 def test_insert_batches_group_rows_by_their_columns_in_order() -> None:
