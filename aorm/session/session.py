@@ -533,15 +533,20 @@ class AsyncSession(SessionQueries):
 
     def _state_dirty(self, state: InstanceState) -> None:
         key = state.key
-        if key is not None:
-            obj = state()
-            if (
-                obj is not None
-                and self._identity_map.hold_if_mapped(key, obj)
-                and self._transaction is None
-            ):
-                # A change belongs to a transaction: begin one if none is.
-                self._ensure_transaction()
+        obj = state()
+        if key is None or obj is None:
+            return
+        identity_map = self._identity_map
+        if identity_map._refs.get(key) is state:
+            # The usual entry (an object made from a row, or inserted): the state
+            # itself. Held without hold_if_mapped()'s call: this runs once per
+            # changed object of a bulk update.
+            identity_map._strong[key] = obj
+        elif not identity_map.hold_if_mapped(key, obj):
+            return
+        if self._transaction is None:
+            # A change belongs to a transaction: begin one if none is.
+            self._ensure_transaction()
 
     def _state_clean(self, state: InstanceState) -> None:
         if state.key is not None:

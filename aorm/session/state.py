@@ -390,14 +390,7 @@ class InstanceState(weakref.ref[Any]):
             ref = self._session_ref
             session = ref() if ref is not None else None
             if session is not None:
-                identity_map = session._identity_map
-                if identity_map._refs.get(self.key) is self and session._transaction is not None:
-                    # The usual case of session._state_dirty(), without its calls: the
-                    # object is mapped under its state (made from a row, or inserted)
-                    # and a transaction is open. From now on the session holds it.
-                    identity_map._strong[self.key] = self()
-                else:
-                    session._state_dirty(self)
+                session._state_dirty(self)
 
     def collection_changed(self, key: str, added: Sequence[Any], removed: Sequence[Any]) -> None:
         """Record objects added to / removed from collection *key*.
