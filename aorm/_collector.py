@@ -29,7 +29,7 @@ the stretch raises, and left alone if the application had disabled it.
 from __future__ import annotations
 
 import gc
-import sysconfig
+import sys
 from typing import Final
 
 __all__ = ["FULL_COLLECTION_AFTER", "PausedCollector"]
@@ -45,8 +45,13 @@ FULL_COLLECTION_AFTER = 1_000_000
 _moved_since_full = 0
 
 #: Whether gc.freeze()/unfreeze() just move the generations' lists (with the
-#: GIL); without it they stop every thread and visit the whole heap.
-FREEZE_MOVES_LISTS: Final = not sysconfig.get_config_var("Py_GIL_DISABLED")
+#: GIL); on a free-threaded build they stop every thread and visit the whole
+#: heap. Told by the ABI flags ("t") rather than by sysconfig, whose import and
+#: build-variable table would add a fifth of a MiB to every process; where a
+#: platform has no flags (Windows before 3.14), a GIL that is off tells it.
+FREEZE_MOVES_LISTS: Final = not (
+    "t" in getattr(sys, "abiflags", "") or not getattr(sys, "_is_gil_enabled", lambda: True)()
+)
 
 
 def _settle(young: int) -> None:

@@ -17,6 +17,7 @@ objects are exactly as they were before the flush.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aorm._collector import PausedCollector
@@ -55,7 +56,9 @@ async def flush_session(session: AsyncSession) -> None:
         await session._events.fire("before_flush", session)
         tx = session._ensure_transaction()
         journal = FlushJournal()
-        filled: dict[InstanceState, tuple[str, ...]] = {}
+        # Per INSERT batch, the keys the database filled in for each of its
+        # objects: kept as the batches' own lists, not a dict over every object.
+        filled: list[tuple[Sequence[InstanceState], list[tuple[str, ...]]]] = []
         plan = FlushPlan([], [])
         doing = ""
         try:
@@ -74,7 +77,7 @@ async def flush_session(session: AsyncSession) -> None:
                     for batch in insert_waves(mapper, actions.inserts):
                         work.sync(batch, journal)
                         keys = await insert_rows(conn, mapper, batch, journal)
-                        filled.update(zip(batch, keys, strict=True))
+                        filled.append((batch, keys))
                 if actions.updates:
                     doing = f"UPDATE of {mapper.class_.__name__} rows in {mapper.table.name!r}"
                     work.sync(actions.updates, journal)
@@ -120,7 +123,7 @@ def _finalize(
     session: AsyncSession,
     tx: SessionTransaction,
     plan: FlushPlan,
-    filled: dict[InstanceState, tuple[str, ...]],
+    filled: list[tuple[Sequence[InstanceState], list[tuple[str, ...]]]],
 ) -> None:
     """Mark the flushed objects: keys, identity map, change records (no IO, cannot fail)."""
     identity_map = session._identity_map
@@ -129,8 +132,10 @@ def _finalize(
     refs = identity_map._refs
     new_objects = session._new
     inserted = tx.inserted
-    no_keys: tuple[str, ...] = ()
     empty: frozenset[str] = frozenset()
+    for batch, keys in filled:
+        for state, generated in zip(batch, keys, strict=True):
+            state.generated_keys = generated
     for actions in plan.saves:
         mapper = actions.mapper
         cls = mapper.class_
@@ -142,7 +147,6 @@ def _finalize(
             d = obj.__dict__
             key = (cls, d[single]) if single is not None else (cls, *pk_getter(d))
             state.key = key
-            state.generated_keys = filled.get(state, no_keys)
             state.changes = None
             state.collection_changes = None
             state.expired_attributes = empty

@@ -140,3 +140,10 @@ def test_a_free_threaded_build_collects_the_younger_generations(
     assert collections_started == [1]
     assert gc.get_freeze_count() == 0
     assert len(kept) == _many()
+
+
+def test_the_build_is_told_from_its_abi_flags_as_sysconfig_tells_it() -> None:
+    # The flags stand in for sysconfig's build variable (whose import the package avoids).
+    import sysconfig
+
+    assert _collector.FREEZE_MOVES_LISTS is (not sysconfig.get_config_var("Py_GIL_DISABLED"))
