@@ -14,8 +14,9 @@ from operator import itemgetter
 from typing import Any, Generic, Literal, Self, TypeVar, overload
 
 from aorm._typing import RowT, ValueT
-from aorm.engine.result import UniqueKey, apply_processors
+from aorm.engine.result import UniqueKey
 from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
+from aorm.engine.row_processing import apply_processors
 from aorm.exc import MultipleResultsFound, NoResultFound, ResourceClosedError
 from aorm.sql.compiled import Processor
 

@@ -26,7 +26,8 @@ from aorm.dialects.base import Dialect, DialectConnection, DialectCursor, ExecRe
 from aorm.engine._params import add_counts, is_many, single
 from aorm.engine.async_result import AsyncResult, AsyncScalarResult
 from aorm.engine.connection_core import ConnectionCore, ConnectionState
-from aorm.engine.result import Result, ScalarResult, apply_processors
+from aorm.engine.result import Result, ScalarResult
+from aorm.engine.row_processing import apply_processors
 from aorm.engine.transaction import Transaction, TransactionState
 from aorm.exc import (
     ArgumentError,

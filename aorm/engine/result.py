@@ -15,18 +15,17 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Generic, Literal, Self, TypeVar, overload
 
-from aorm._collector import PausedCollector
 from aorm._typing import RowT, ValueT
 from aorm.engine.row import Row, RowKeys, RowMapping, row_keys
+from aorm.engine.row_processing import apply_processors
 from aorm.exc import ArgumentError, MultipleResultsFound, NoResultFound, ResourceClosedError
-from aorm.sql.compiled import Processor, batch_of
+from aorm.sql.compiled import Processor
 
 __all__ = [
     "MappingResult",
     "Result",
     "ScalarResult",
     "TupleResult",
-    "apply_processors",
     "no_rows_message",
 ]
 
@@ -35,61 +34,8 @@ OutT = TypeVar("OutT", covariant=True)
 #: The first column's type, read from a result's row shape.
 _T0 = TypeVar("_T0")
 
-#: Below this many rows, processing goes row by row rather than column by column.
-_FEW_ROWS = 8
-
 #: Turns one output (row, scalar or mapping) into what ``unique()`` compares.
 UniqueKey = Callable[[Any], Hashable]
-
-
-def apply_processors(
-    rows: list[tuple[Any, ...]], processors: Sequence[Processor | None] | None
-) -> list[tuple[Any, ...]]:
-    """*rows* with each column's result processor applied (the same list if there are none).
-
-    NULL stays ``None`` without calling the processor. The work goes column
-    by column (the rows transposed and back, both in C), so a result of many
-    rows pays one comprehension per processed column instead of a generator
-    per row.
-    """
-    if not rows or not processors:
-        return rows
-    width = len(rows[0])
-    if width == 0 or all(p is None for p in processors[:width]):
-        return rows
-    if len(rows) < _FEW_ROWS:
-        # A handful (a get by key): row by row, without the transposing.
-        return [_process_row(row, processors) for row in rows]
-    # Every row and value made here is new: one young collection afterwards
-    # instead of one per few hundred of them (see aorm._collector).
-    with PausedCollector():
-        try:
-            columns: list[Any] = list(zip(*rows, strict=True))
-        except ValueError:
-            # Rows of different widths (never from one statement): row by row.
-            return [_process_row(row, processors) for row in rows]
-        for position, processor in enumerate(processors[:width]):
-            if processor is None:
-                continue
-            column = columns[position]
-            batch = batch_of(processor)
-            if batch is not None:
-                # A column-wise form (text timestamps on SQLite, say) does the
-                # whole column in C; it maps None to None itself.
-                columns[position] = batch(list(column))
-            else:
-                columns[position] = [None if v is None else processor(v) for v in column]
-        return list(zip(*columns, strict=True))
-
-
-def _process_row(row: tuple[Any, ...], processors: Sequence[Processor | None]) -> tuple[Any, ...]:
-    values = list(row)
-    for position, p in enumerate(processors[: len(values)]):
-        if p is not None:
-            value = values[position]
-            if value is not None:
-                values[position] = p(value)
-    return tuple(values)
 
 
 def no_rows_message(rowcount: int) -> str:

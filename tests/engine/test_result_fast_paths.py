@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from aorm.engine import Engine
-from aorm.engine.result import Result, apply_processors
+from aorm.engine.result import Result
 from aorm.engine.row import Row, RowKeys, row_keys
-from aorm.exc import InvalidStateError, MultipleResultsFound, ResourceClosedError
+from aorm.engine.row_processing import apply_processors
+from aorm.exc import ArgumentError, InvalidStateError, MultipleResultsFound, ResourceClosedError
 from aorm.sql import Column, DateTime, Integer, MetaData, String, Table, insert, select
 from aorm.sql.ddl import CreateTable
 
@@ -149,9 +150,32 @@ def test_processors_apply_per_column_and_skip_none(copies: int) -> None:
     assert apply_processors([(), ()], [double]) == [(), ()]
 
 
-def test_processors_on_rows_of_different_widths() -> None:
-    rows: list[tuple[Any, ...]] = [(1, 2), (3,)]
-    assert apply_processors(rows, [str, str]) == [("1", "2"), ("3",)]
+@pytest.mark.parametrize("copies", [1, 5], ids=["few rows, row by row", "many, by column"])
+def test_processors_on_rows_of_different_widths(copies: int) -> None:
+    narrower: list[tuple[Any, ...]] = [(1, 2), (3,)] * copies
+    assert apply_processors(narrower, [str, str]) == [("1", "2"), ("3",)] * copies
+    wider: list[tuple[Any, ...]] = [(1,), (2, 3)] * copies
+    assert apply_processors(wider, [str, str]) == [("1",), ("2", "3")] * copies
+
+
+@pytest.mark.parametrize("width", [1, 2, 5])
+def test_many_rows_of_every_shape_keep_their_unprocessed_values(width: int) -> None:
+    # Every combination of processed positions, each rebuilt by its own comprehension.
+    rows = [tuple(range(n, n + width)) for n in range(20)]
+    for mask in range(1, 2**width):
+        processors = [(lambda v: -v) if mask >> i & 1 else None for i in range(width)]
+        expected = [tuple(-v if mask >> i & 1 else v for i, v in enumerate(row)) for row in rows]
+        assert apply_processors(rows, processors) == expected
+
+
+def test_a_failing_processor_fails_the_whole_result() -> None:
+    def strict(value: Any) -> Any:
+        if value == 13:
+            raise ArgumentError("13 is not allowed")
+        return value
+
+    with pytest.raises(ArgumentError, match="13 is not allowed"):
+        apply_processors([(n, "x") for n in range(20)], [strict])
 
 
 def test_row_keys_are_shared_per_column_names() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aorm.engine.result import apply_processors
+from aorm.engine.row_processing import apply_processors
 from aorm.exc import AormError
 from aorm.sql._temporal_processors import date_result_from_text, datetime_result_from_text
 from aorm.sql.compiled import Processor, batch_of
