@@ -64,6 +64,9 @@ __all__ = [
 
 # -- UPDATE ---------------------------------------------------------------------
 
+#: Most rows of one set of changed columns that a flush binds and sends at once.
+UPDATE_CHUNK_ROWS = 2500
+
 
 def _old_value(state: InstanceState, d: Mapping[str, Any], key: str) -> Any:
     changes = state.changes
@@ -162,9 +165,12 @@ async def update_rows(
         _check_plain(mapper, keys, dicts)
         names = (*(new_names[k] for k in keys), f"old:{simple_key}")
         # Rows read from the __dict__s only as the statement needs them: no
-        # tuple per row at all where it takes its parameters as columns.
-        keyed_rows = KeyedRows.of_dicts(names, dicts, (*keys, simple_key), checked=True)
-        await _update_group(conn, plan, keys, versioned, keyed_rows)
+        # tuple per row at all where it takes its parameters as columns. A
+        # chunk at a time, so the parameters of only one chunk exist at once.
+        for start in range(0, len(dicts), UPDATE_CHUNK_ROWS):
+            chunk = dicts[start : start + UPDATE_CHUNK_ROWS]
+            keyed_rows = KeyedRows.of_dicts(names, chunk, (*keys, simple_key), checked=True)
+            await _update_group(conn, plan, keys, versioned, keyed_rows)
     for keys, rows in groups.items():
         await _update_group(conn, plan, keys, versioned, rows)
     return updated

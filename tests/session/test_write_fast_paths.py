@@ -1,7 +1,7 @@
 """The write path's shortcuts keep the general path's behaviour.
 
 Constructors that set only columns, ``add_all()`` of new objects, deletes
-with nothing to cascade, and INSERTs sent in chunks each take a shortcut;
+with nothing to cascade, and INSERTs and UPDATEs sent in chunks each take a shortcut;
 these tests pin what the long way did (cascades, back-references, identity
 map, undo of a failed flush), on both backends.
 """
@@ -11,15 +11,21 @@ from __future__ import annotations
 import pytest
 
 from aorm.engine import Engine, create_engine
-from aorm.exc import ConcurrentUseError, IntegrityError, InvalidStateError, PendingRollbackError
+from aorm.exc import (
+    ConcurrentUseError,
+    IntegrityError,
+    InvalidStateError,
+    PendingRollbackError,
+    StaleDataError,
+)
 from aorm.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from aorm.orm.instrumentation import STATE_KEY
-from aorm.session import AsyncSession, ObjectState, inserting, inspect
+from aorm.session import AsyncSession, ObjectState, inserting, inspect, persistence
 from aorm.sql.constraints import ForeignKey
 from aorm.sql.select import select
 from aorm.sql.text import text
 from aorm.sql.types import String
-from tests.session.conftest import loaded
+from tests.session.conftest import StatementLog, loaded
 from tests.session.models import Author, Book, User
 
 
@@ -130,6 +136,44 @@ async def test_a_failing_chunk_undoes_the_keys_of_the_chunks_before_it(
     session.add_all(users)
     await session.commit()
     assert sorted(u.email or "" for u in users) == ["0@x", "1@x", "2@x", "3@x", "4@x"]
+
+
+async def test_updates_sent_in_chunks_reach_every_row(
+    session: AsyncSession, statements: StatementLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persistence, "UPDATE_CHUNK_ROWS", 3)
+    users = [User(name=f"u{i}") for i in range(10)]
+    session.add_all(users)
+    await session.commit()
+    statements.clear()
+    for user in users:
+        user.name = user.name + "!"
+    await session.commit()
+    # Four statements (SQLite: executemany calls) of at most three rows each.
+    assert statements.count("UPDATE") == 4
+    assert not any(inspect(u).modified for u in users)
+    names = (await session.scalars(select(User.name).order_by(User.id))).all()
+    assert names == [f"u{i}!" for i in range(10)]
+
+
+async def test_a_stale_row_in_a_later_update_chunk_fails_the_whole_flush(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persistence, "UPDATE_CHUNK_ROWS", 3)
+    users = [User(name=f"u{i}") for i in range(10)]
+    session.add_all(users)
+    await session.commit()
+    # The row of the ninth object goes behind the session's back.
+    await session.execute(text("DELETE FROM users WHERE name = 'u8'"))
+    for user in users:
+        user.name = user.name + "!"
+    with pytest.raises(StaleDataError, match="users"):
+        await session.flush()
+    # Nothing was marked flushed: every object still holds its change.
+    assert all(inspect(u).modified for u in users)
+    await session.rollback()
+    names = (await session.scalars(select(User.name).order_by(User.id))).all()
+    assert names == [f"u{i}" for i in range(10)]
 
 
 async def test_delete_with_nothing_to_cascade_marks_only_the_object(
