@@ -42,6 +42,7 @@ __all__ = [
     "BatchLoader",
     "EntityLoader",
     "EntitySlot",
+    "HYDRATION_CHUNK_ROWS",
     "GroupingLoader",
     "Hydrator",
     "MapperLoading",
@@ -156,8 +157,9 @@ def entity_layout(statement: Any, keys: Sequence[str]) -> list[EntitySlot] | Non
 EntityLoader = Callable[[Sequence[Any]], Any]
 
 
-#: Rows hydrated per step by :meth:`Hydrator.take_entities`.
-_CHUNK = 1000
+#: Rows hydrated per step where the raw rows are let go as their objects are
+#: made (:meth:`Hydrator.take_entities`, select-IN loading).
+HYDRATION_CHUNK_ROWS = 1000
 
 
 class Hydrator:
@@ -223,8 +225,8 @@ class Hydrator:
         raw_rows.reverse()
         with PausedCollector():
             while raw_rows:
-                chunk = raw_rows[-_CHUNK:]
-                del raw_rows[-_CHUNK:]
+                chunk = raw_rows[-HYDRATION_CHUNK_ROWS:]
+                del raw_rows[-HYDRATION_CHUNK_ROWS:]
                 chunk.reverse()
                 out += load_all(chunk)
         return out

@@ -42,7 +42,7 @@ from aorm.orm.relationships import RelationshipProperty
 from aorm.session.identity import map_key
 from aorm.session.joined_loading import JoinedBranch, JoinedRows, attach_joined
 from aorm.session.loader_options import PlanNode
-from aorm.session.loading import loading_for
+from aorm.session.loading import HYDRATION_CHUNK_ROWS, loading_for
 from aorm.session.loading_context import LoadContext, store_related
 from aorm.session.relationship_sql import extra_criteria, is_many_to_many, key_columns, keys_in
 from aorm.sql.expressions import bindparam
@@ -142,7 +142,8 @@ async def fetch_related(
     # One pause over making and grouping the objects; the rows are let go
     # before it ends, so the collection it ends with does not walk them.
     with PausedCollector():
-        raw_rows = result.tuples().all()
+        raw_rows = list(result.tuples().all())
+        # Closed so that _objects_by_key() holds the only reference to the raw rows.
         result.close()
         groups = _objects_by_key(ctx, node, branches, raw_rows)
         del raw_rows
@@ -153,55 +154,108 @@ def _objects_by_key(
     ctx: LoadContext,
     node: PlanNode,
     branches: list[JoinedBranch],
-    raw_rows: Sequence[Sequence[Any]],
+    raw_rows: list[tuple[Any, ...]],
 ) -> dict[KeyTuple, list[Any]]:
-    """The objects of *raw_rows* by key: grouped as they are made, or after (the general way)."""
+    """The objects of *raw_rows* by key: grouped as they are made, or after (the general way).
+
+    Without joined loads the rows are taken (the list is emptied) a chunk at
+    a time: a chunk's rows are let go once its objects are made, so their
+    memory is reused for the next objects instead of adding to the peak.
+    """
     prop = node.prop
     loading = loading_for(prop.mapper)
     positions = row_keys(prop).positions
-    single = len(positions) == 1
-    if not branches:
-        objects, fresh = ctx.hydrator.entities_by_key(loading, raw_rows, positions)
-        if fresh is not None:
-            # Every row made a new object: no object comes twice, none is None.
-            return {(key,): group for key, group in fresh.items()} if single else fresh
-    else:
-        objects = ctx.hydrator.entities(loading, raw_rows)
-    key_of = itemgetter(*positions)
-    joined = JoinedRows(branches, ctx.hydrator) if branches else None
-    groups: dict[KeyTuple, list[Any]] = {}
-    # An object is listed once per key. Only an object met before (a row
-    # repeated by a join, or by duplicate association rows) can already be
-    # in its key's group: the groups' member sets are built for those alone.
-    met: set[int] = set()
-    members_of: dict[KeyTuple, set[int]] = {}
-    for obj, raw in zip(objects, raw_rows, strict=True):
-        if obj is None:
-            continue
-        if joined is not None:
-            joined.add_row(obj, raw)
-        key: KeyTuple = (key_of(raw),) if single else key_of(raw)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = []
-        marker = id(obj)
-        if marker in met:
-            members = members_of.get(key)
-            if members is None:
-                members = members_of[key] = {id(x) for x in group}
-            if marker in members:
-                continue
-            members.add(marker)
-        else:
-            met.add(marker)
-            if members_of:
-                members = members_of.get(key)
-                if members is not None:
-                    members.add(marker)
-        group.append(obj)
-    if joined is not None:
+    hydrator = ctx.hydrator
+    if branches:
+        joined = JoinedRows(branches, hydrator)
+        grouped = _KeyGroups(positions, joined)
+        grouped.add(hydrator.entities(loading, raw_rows), raw_rows)
         joined.finish(ctx)
-    return groups
+        return grouped.groups
+    grouped = _KeyGroups(positions, None)
+    # Chunks come off the end of the reversed list: each cut is O(chunk).
+    raw_rows.reverse()
+    while raw_rows:
+        chunk = raw_rows[-HYDRATION_CHUNK_ROWS:]
+        del raw_rows[-HYDRATION_CHUNK_ROWS:]
+        chunk.reverse()
+        objects, fresh = hydrator.entities_by_key(loading, chunk, positions)
+        if fresh is not None:
+            grouped.add_fresh(objects, fresh)
+        else:
+            grouped.add(objects, chunk)
+    return grouped.groups
+
+
+class _KeyGroups:
+    """Objects grouped by their rows' key values, each object once per key."""
+
+    __slots__ = ("_joined", "_key_of", "_members_of", "_met", "_single", "groups")
+
+    def __init__(self, positions: tuple[int, ...], joined: JoinedRows | None) -> None:
+        self.groups: dict[KeyTuple, list[Any]] = {}
+        self._single = len(positions) == 1
+        self._key_of = itemgetter(*positions)
+        self._joined = joined
+        # The ids of the objects grouped so far, made only once a row's object
+        # may have been met before (no chunk so far was all new objects).
+        self._met: set[int] | None = None
+        self._members_of: dict[KeyTuple, set[int]] = {}
+
+    def add_fresh(self, objects: list[Any], fresh: dict[Any, list[Any]]) -> None:
+        """Add objects the hydration loop grouped itself (every one new, none None)."""
+        groups = self.groups
+        single = self._single
+        for value, objs in fresh.items():
+            key: KeyTuple = (value,) if single else value
+            group = groups.get(key)
+            if group is None:
+                groups[key] = objs
+            else:
+                group.extend(objs)
+            members = self._members_of.get(key)
+            if members is not None:
+                members.update(map(id, objs))
+        if self._met is not None:
+            self._met.update(map(id, objects))
+
+    def add(self, objects: list[Any], raw_rows: Sequence[Sequence[Any]]) -> None:
+        """Group *objects* by the key values of their *raw_rows* (the general way)."""
+        groups = self.groups
+        key_of = self._key_of
+        single = self._single
+        joined = self._joined
+        met = self._met
+        if met is None:
+            met = self._met = {id(obj) for group in groups.values() for obj in group}
+        # An object is listed once per key. Only an object met before (a row
+        # repeated by a join, or by duplicate association rows) can already be
+        # in its key's group: the groups' member sets are built for those alone.
+        members_of = self._members_of
+        for obj, raw in zip(objects, raw_rows, strict=True):
+            if obj is None:
+                continue
+            if joined is not None:
+                joined.add_row(obj, raw)
+            key: KeyTuple = (key_of(raw),) if single else key_of(raw)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = []
+            marker = id(obj)
+            if marker in met:
+                members = members_of.get(key)
+                if members is None:
+                    members = members_of[key] = {id(x) for x in group}
+                if marker in members:
+                    continue
+                members.add(marker)
+            else:
+                met.add(marker)
+                if members_of:
+                    members = members_of.get(key)
+                    if members is not None:
+                        members.add(marker)
+            group.append(obj)
 
 
 def _unchanged(column: Any) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from aorm.orm.collections import InstrumentedList
 from aorm.session import AsyncSession, inspect, selectinload
 from aorm.session.eager_loading import _distinct
@@ -20,6 +22,8 @@ from aorm.session.selectin_loading import parent_groups, store_groups
 from aorm.sql.select import select
 from tests.relationships.conftest import StatementLog
 from tests.relationships.loading_models import Author, Book, Data
+
+pytestmark = pytest.mark.usefixtures("hydration_chunks")
 
 
 async def test_selectin_collections_are_owned_and_fill_the_back_reference(

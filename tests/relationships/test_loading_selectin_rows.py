@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from aorm import configure_mappers
 from aorm.engine import Engine
 from aorm.session import AsyncSession, inspect, selectinload
@@ -33,6 +35,8 @@ from tests.relationships.loading_models import (
     book_tags,
     create_tables,
 )
+
+pytestmark = pytest.mark.usefixtures("hydration_chunks")
 
 
 def _position(cls: type[Any], key: str) -> int:
