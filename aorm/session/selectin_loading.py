@@ -204,8 +204,13 @@ class _KeyGroups:
 
     def add_fresh(self, objects: list[Any], fresh: dict[Any, list[Any]]) -> None:
         """Add objects the hydration loop grouped itself (every one new, none None)."""
-        groups = self.groups
         single = self._single
+        groups = self.groups
+        if not groups and self._met is None:
+            # The first chunk (often the only one): its groups as they are.
+            self.groups = {(value,): objs for value, objs in fresh.items()} if single else fresh
+            return
+        members_of = self._members_of
         for value, objs in fresh.items():
             key: KeyTuple = (value,) if single else value
             group = groups.get(key)
@@ -213,9 +218,10 @@ class _KeyGroups:
                 groups[key] = objs
             else:
                 group.extend(objs)
-            members = self._members_of.get(key)
-            if members is not None:
-                members.update(map(id, objs))
+            if members_of:
+                members = members_of.get(key)
+                if members is not None:
+                    members.update(map(id, objs))
         if self._met is not None:
             self._met.update(map(id, objects))
 
