@@ -138,13 +138,22 @@ async def test_a_failing_chunk_undoes_the_keys_of_the_chunks_before_it(
     assert sorted(u.email or "" for u in users) == ["0@x", "1@x", "2@x", "3@x", "4@x"]
 
 
-async def test_updates_sent_in_chunks_reach_every_row(
-    session: AsyncSession, statements: StatementLog, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+async def ten_users_updated_three_at_a_time(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> list[User]:
+    """Ten committed users ``u0`` to ``u9``; the flush sends UPDATE groups in chunks of three."""
     monkeypatch.setattr(persistence, "UPDATE_CHUNK_ROWS", 3)
     users = [User(name=f"u{i}") for i in range(10)]
     session.add_all(users)
     await session.commit()
+    return users
+
+
+async def test_updates_sent_in_chunks_reach_every_row(
+    session: AsyncSession, statements: StatementLog, ten_users_updated_three_at_a_time: list[User]
+) -> None:
+    users = ten_users_updated_three_at_a_time
     statements.clear()
     for user in users:
         user.name = user.name + "!"
@@ -157,12 +166,9 @@ async def test_updates_sent_in_chunks_reach_every_row(
 
 
 async def test_a_stale_row_in_a_later_update_chunk_fails_the_whole_flush(
-    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, ten_users_updated_three_at_a_time: list[User]
 ) -> None:
-    monkeypatch.setattr(persistence, "UPDATE_CHUNK_ROWS", 3)
-    users = [User(name=f"u{i}") for i in range(10)]
-    session.add_all(users)
-    await session.commit()
+    users = ten_users_updated_three_at_a_time
     # The row of the ninth object goes behind the session's back.
     await session.execute(text("DELETE FROM users WHERE name = 'u8'"))
     for user in users:
