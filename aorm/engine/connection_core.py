@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from aorm.engine.engine import Engine
     from aorm.engine.transaction import Transaction
 
-__all__ = ["ConnectionCore", "ConnectionState", "logger"]
+__all__ = ["ConnectionCore", "ConnectionState"]
 
 logger = logging.getLogger("aorm.engine")
 

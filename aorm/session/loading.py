@@ -16,7 +16,7 @@ into rows of objects and plain values.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +42,13 @@ __all__ = [
     "BatchLoader",
     "EntityLoader",
     "EntitySlot",
-    "HYDRATION_CHUNK_ROWS",
     "GroupingLoader",
+    "HYDRATION_CHUNK_ROWS",
     "Hydrator",
     "MapperLoading",
     "entity_layout",
     "loading_for",
+    "take_chunks",
 ]
 
 
@@ -158,8 +159,25 @@ EntityLoader = Callable[[Sequence[Any]], Any]
 
 
 #: Rows hydrated per step where the raw rows are let go as their objects are
-#: made (:meth:`Hydrator.take_entities`, select-IN loading).
+#: made (:func:`take_chunks`).
 HYDRATION_CHUNK_ROWS = 1000
+
+
+def take_chunks(raw_rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """*raw_rows* in order, :data:`HYDRATION_CHUNK_ROWS` at a time, emptying the list as it goes.
+
+    The caller gives the rows up: a chunk's rows are let go once the caller
+    is done with it, so their memory is reused for the objects made from the
+    next chunks instead of adding to the peak.
+    """
+    size = HYDRATION_CHUNK_ROWS
+    # Chunks come off the end of the reversed list: each cut is O(chunk).
+    raw_rows.reverse()
+    while raw_rows:
+        chunk = raw_rows[-size:]
+        del raw_rows[-size:]
+        chunk.reverse()
+        yield chunk
 
 
 class Hydrator:
@@ -216,18 +234,12 @@ class Hydrator:
         """What :meth:`entities` returns, emptying *raw_rows* (the caller gives them up) as it goes.
 
         The raw rows of a large result are let go chunk by chunk while the
-        objects are made, so the memory they took is reused for the objects
-        instead of adding to the peak.
+        objects are made (:func:`take_chunks`).
         """
         load_all = self.batch_loader(loading)
         out: list[Any] = []
-        # Chunks come off the end of the reversed list: each cut is O(chunk).
-        raw_rows.reverse()
         with PausedCollector():
-            while raw_rows:
-                chunk = raw_rows[-HYDRATION_CHUNK_ROWS:]
-                del raw_rows[-HYDRATION_CHUNK_ROWS:]
-                chunk.reverse()
+            for chunk in take_chunks(raw_rows):
                 out += load_all(chunk)
         return out
 

@@ -42,7 +42,7 @@ from aorm.orm.relationships import RelationshipProperty
 from aorm.session.identity import map_key
 from aorm.session.joined_loading import JoinedBranch, JoinedRows, attach_joined
 from aorm.session.loader_options import PlanNode
-from aorm.session.loading import HYDRATION_CHUNK_ROWS, loading_for
+from aorm.session.loading import loading_for, take_chunks
 from aorm.session.loading_context import LoadContext, store_related
 from aorm.session.relationship_sql import extra_criteria, is_many_to_many, key_columns, keys_in
 from aorm.sql.expressions import bindparam
@@ -173,12 +173,7 @@ def _objects_by_key(
         joined.finish(ctx)
         return grouped.groups
     grouped = _KeyGroups(positions, None)
-    # Chunks come off the end of the reversed list: each cut is O(chunk).
-    raw_rows.reverse()
-    while raw_rows:
-        chunk = raw_rows[-HYDRATION_CHUNK_ROWS:]
-        del raw_rows[-HYDRATION_CHUNK_ROWS:]
-        chunk.reverse()
+    for chunk in take_chunks(raw_rows):
         objects, fresh = hydrator.entities_by_key(loading, chunk, positions)
         if fresh is not None:
             grouped.add_fresh(objects, fresh)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from aorm.engine import Engine, create_engine
-from aorm.session import AsyncSession, selectin_loading
+from aorm.session import AsyncSession, loading
 from tests.relationships.loading_models import Data, create_tables, seed, seed_libraries
 
 
@@ -69,10 +69,10 @@ async def loading_data(engine: Engine) -> Data:
 
 @pytest.fixture(params=[None, 2], ids=["rows in one chunk", "rows in chunks of two"])
 def hydration_chunks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Select-IN loading hydrates its rows as they come, or two rows at a time.
+    """Loading (plain and select-IN) hydrates its rows as they come, or two rows at a time.
 
     Small chunks put objects met before (repeated rows, objects made by an
     earlier chunk) in chunks after ones that made only new objects.
     """
     if request.param is not None:
-        monkeypatch.setattr(selectin_loading, "HYDRATION_CHUNK_ROWS", request.param)
+        monkeypatch.setattr(loading, "HYDRATION_CHUNK_ROWS", request.param)
